@@ -1,0 +1,199 @@
+//! The seed's decision (`coderd/prebuilds/preset_snapshot.go`), function by function.
+//!
+//! Read it beside the Go: `CalculateState` is [`PresetSnapshot::calculate_state`],
+//! `CalculateActions` is [`PresetSnapshot::calculate_actions`], and the helpers keep their names
+//! in snake case. The clock is a parameter (`now`), as `quartz.Clock` is in the seed.
+
+use uuid::Uuid;
+
+use super::go_time::{GoDuration, Timestamp};
+use super::snapshot::{Field, PresetSnapshot, SnapshotError, Transition};
+
+/// The derived counts of a preset's prebuilds (`ReconciliationState`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReconciliationState {
+    /// Running prebuilds.
+    pub actual: i32,
+    /// Prebuilds the preset asks for (0 when the preset is inactive).
+    pub desired: i32,
+    /// Running prebuilds ready to be claimed (0 when inactive).
+    pub eligible: i32,
+    /// Running prebuilds beyond `desired` (0 when inactive).
+    pub extraneous: i32,
+    /// Builds starting.
+    pub starting: i32,
+    /// Builds stopping.
+    pub stopping: i32,
+    /// Builds deleting.
+    pub deleting: i32,
+}
+
+/// The one action to take (`ReconciliationActions`, whose `ActionType` says which field is set).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReconciliationActions {
+    /// Create this many prebuilds (possibly 0).
+    Create(i32),
+    /// Delete these prebuilds, oldest first (possibly none).
+    Delete(Vec<Uuid>),
+    /// Create nothing until this instant, because recent builds failed.
+    Backoff(Timestamp),
+}
+
+impl ReconciliationActions {
+    /// `IsNoop`: nothing to create, nothing to delete, and a zero backoff instant.
+    ///
+    /// Quirk kept: the seed tests `BackoffUntil.IsZero()`, so a backoff ending exactly at
+    /// 0001-01-01T00:00:00Z counts as a no-op.
+    pub fn is_noop(&self) -> bool {
+        match self {
+            ReconciliationActions::Create(n) => *n == 0,
+            ReconciliationActions::Delete(ids) => ids.is_empty(),
+            ReconciliationActions::Backoff(until) => until.is_zero(),
+        }
+    }
+}
+
+impl PresetSnapshot {
+    /// `CalculateState`: the counts the actions are derived from.
+    pub fn calculate_state(&self) -> ReconciliationState {
+        // `new` caps the running list at i32::MAX rows.
+        let actual = i32::try_from(self.running.len()).unwrap_or(i32::MAX);
+        let (mut desired, mut eligible, mut extraneous) = (0, 0, 0);
+        if self.is_active() {
+            desired = self.preset.desired_instances;
+            eligible = self.count_eligible();
+            extraneous = (actual - desired).max(0);
+        }
+        let (starting, stopping, deleting) = self.count_in_progress();
+        ReconciliationState {
+            actual,
+            desired,
+            eligible,
+            extraneous,
+            starting,
+            stopping,
+            deleting,
+        }
+    }
+
+    /// `CalculateActions`: backoff first, then the inactive or the active rule.
+    ///
+    /// The only error is a backoff window that the seed would compute wrongly (past int64
+    /// nanoseconds) or that RFC 3339 cannot write (past year 9999).
+    pub fn calculate_actions(
+        &self,
+        now: Timestamp,
+        backoff_interval: GoDuration,
+    ) -> Result<ReconciliationActions, SnapshotError> {
+        if let Some(actions) = self.needs_backoff_period(now, backoff_interval)? {
+            return Ok(actions);
+        }
+        if !self.is_active() {
+            return Ok(self.handle_inactive_template_version());
+        }
+        Ok(self.handle_active_template_version())
+    }
+
+    /// `isActive`: the preset's version is the active one, and the template is neither deleted
+    /// nor deprecated.
+    pub fn is_active(&self) -> bool {
+        self.preset.using_active_version && !self.preset.deleted && !self.preset.deprecated
+    }
+
+    /// `handleActiveTemplateVersion`: delete the oldest extraneous prebuilds, or else create
+    /// what is missing beyond those already starting.
+    fn handle_active_template_version(&self) -> ReconciliationActions {
+        let state = self.calculate_state();
+        if state.extraneous > 0 {
+            return ReconciliationActions::Delete(
+                self.get_oldest_prebuild_ids(state.extraneous as usize),
+            );
+        }
+        // Cannot overflow: extraneous is 0, so desired >= actual, and starting >= 0.
+        let prebuilds_to_create = (state.desired - state.actual - state.starting).max(0);
+        ReconciliationActions::Create(prebuilds_to_create)
+    }
+
+    /// `handleInactiveTemplateVersion`: delete every running prebuild, oldest first.
+    ///
+    /// Quirk kept: despite the seed's comment, prebuilds already being deleted are not excluded;
+    /// every running row is listed, and with none the answer is an empty delete (a no-op).
+    fn handle_inactive_template_version(&self) -> ReconciliationActions {
+        ReconciliationActions::Delete(self.get_oldest_prebuild_ids(self.running.len()))
+    }
+
+    /// `needsBackoffPeriod`: with failures on record, back off until
+    /// `last_build_at + num_failed × interval`.
+    ///
+    /// Quirk kept: Go's `Now().After(until)` is false at `now == until`, so that instant still
+    /// backs off.
+    fn needs_backoff_period(
+        &self,
+        now: Timestamp,
+        backoff_interval: GoDuration,
+    ) -> Result<Option<ReconciliationActions>, SnapshotError> {
+        let Some(backoff) = &self.backoff else {
+            return Ok(None);
+        };
+        if backoff.num_failed == 0 {
+            return Ok(None);
+        }
+        let field = Field::BackoffNumFailed { row: 0 };
+        let window = backoff_interval
+            .checked_mul(i64::from(backoff.num_failed))
+            .ok_or(SnapshotError::BackoffWindowPastDuration {
+                field,
+                num_failed: backoff.num_failed,
+                interval: backoff_interval,
+            })?;
+        let backoff_until = backoff.last_build_at.checked_add(window).ok_or(
+            SnapshotError::BackoffUntilPastYear9999 {
+                field,
+                num_failed: backoff.num_failed,
+                interval: backoff_interval,
+                last_build_at: backoff.last_build_at,
+            },
+        )?;
+        if now.is_after(&backoff_until) {
+            return Ok(None);
+        }
+        Ok(Some(ReconciliationActions::Backoff(backoff_until)))
+    }
+
+    /// `countEligible`: running prebuilds whose agents are ready.
+    fn count_eligible(&self) -> i32 {
+        // At most the running count, which `new` caps at i32::MAX.
+        self.running
+            .iter()
+            .filter(|prebuild| prebuild.ready)
+            .count() as i32
+    }
+
+    /// `countInProgress`: builds in flight, summed by transition. `new` checked the sums fit.
+    fn count_in_progress(&self) -> (i32, i32, i32) {
+        let (mut starting, mut stopping, mut deleting) = (0i32, 0i32, 0i32);
+        for progress in &self.in_progress {
+            let num = progress.count;
+            match progress.transition {
+                Transition::Start => starting = starting.saturating_add(num),
+                Transition::Stop => stopping = stopping.saturating_add(num),
+                Transition::Delete => deleting = deleting.saturating_add(num),
+            }
+        }
+        (starting, stopping, deleting)
+    }
+
+    /// `getOldestPrebuildIDs`: the IDs of the `n` oldest running prebuilds, oldest first.
+    ///
+    /// Deliberate: equal `created_at` values keep their input order (a stable sort), where Go's
+    /// `slices.SortFunc` leaves their order unspecified.
+    fn get_oldest_prebuild_ids(&self, n: usize) -> Vec<Uuid> {
+        let mut oldest_first: Vec<_> = self.running.iter().collect();
+        oldest_first.sort_by_key(|prebuild| prebuild.created_at);
+        oldest_first
+            .iter()
+            .take(n)
+            .map(|prebuild| prebuild.id)
+            .collect()
+    }
+}
