@@ -1,0 +1,474 @@
+//! The decision calls from body bytes to answer, shared by the HTTP handlers and the `decide`
+//! command, so both give the same answer (or the same problem) for the same input.
+//!
+//! Parsing runs once, untracked; only when it fails is the body parsed again with
+//! `serde_path_to_error`, to point at the field. The valid path pays nothing for good errors.
+
+use serde::Deserialize;
+
+use super::model;
+use super::problem::{FieldError, Problem};
+use super::wire::{GoDurationText, Rfc3339};
+use crate::domain::{self, Field, GoDuration, SnapshotError, Timestamp};
+
+/// Most field errors listed in one problem; a body broken everywhere gets a bounded answer.
+const MAX_FIELD_ERRORS: usize = 50;
+
+/// The two inputs besides the body: when the decision is made, and the interval per failure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DecisionInputs {
+    /// The instant decided at (Go's `clock.Now()`).
+    pub now: Timestamp,
+    /// The backoff interval per failed build.
+    pub backoff_interval: GoDuration,
+}
+
+/// Parses the `now` parameter: an RFC 3339 timestamp.
+pub fn parse_now(value: &str) -> Result<Timestamp, FieldError> {
+    Timestamp::parse_rfc3339(value)
+        .map_err(|error| FieldError::parameter("now", format!("{error}, got {value:?}")))
+}
+
+/// Parses the `backoff_interval` parameter: a Go duration that is not negative.
+pub fn parse_backoff_interval(value: &str) -> Result<GoDuration, FieldError> {
+    let interval = GoDuration::parse(value)
+        .map_err(|error| FieldError::parameter("backoff_interval", error.to_string()))?;
+    if interval.as_nanos() < 0 {
+        return Err(FieldError::parameter(
+            "backoff_interval",
+            format!("must not be negative, got {value:?}"),
+        ));
+    }
+    Ok(interval)
+}
+
+/// `POST /v1/presets/state`.
+pub fn state(body: &[u8]) -> Result<model::ReconciliationState, Problem> {
+    let (snapshot, _) = parse_preset_snapshot(body)?;
+    Ok(snapshot.calculate_state().into())
+}
+
+/// `POST /v1/presets/actions`.
+pub fn actions(body: &[u8], inputs: DecisionInputs) -> Result<model::ActionsResponse, Problem> {
+    let (snapshot, keys) = parse_preset_snapshot(body)?;
+    let actions = snapshot
+        .calculate_actions(inputs.now, inputs.backoff_interval)
+        .map_err(|error| snapshot_problem(&error, &keys))?;
+    Ok(model::ActionsResponse {
+        noop: actions.is_noop(),
+        actions: actions.into(),
+        evaluated_at: Rfc3339(inputs.now),
+        backoff_interval: GoDurationText(inputs.backoff_interval),
+    })
+}
+
+/// `POST /v1/presets/reconcile`: state and action together.
+pub fn reconcile(body: &[u8], inputs: DecisionInputs) -> Result<model::Decision, Problem> {
+    let (snapshot, keys) = parse_preset_snapshot(body)?;
+    let decision = snapshot
+        .decide(inputs.now, inputs.backoff_interval)
+        .map_err(|error| snapshot_problem(&error, &keys))?;
+    Ok(decision_answer(decision, inputs))
+}
+
+/// `POST /v1/global/reconcile`: every preset's decision.
+pub fn reconcile_global(
+    body: &[u8],
+    inputs: DecisionInputs,
+) -> Result<model::GlobalDecision, Problem> {
+    let (global, keys) = parse_global_snapshot(body)?;
+    let decisions = global
+        .decide(inputs.now, inputs.backoff_interval)
+        .map_err(|error| snapshot_problem(&error, &keys))?;
+    Ok(model::GlobalDecision {
+        decisions: decisions
+            .into_iter()
+            .map(|d| decision_answer(d, inputs))
+            .collect(),
+        evaluated_at: Rfc3339(inputs.now),
+        backoff_interval: GoDurationText(inputs.backoff_interval),
+    })
+}
+
+fn decision_answer(decision: domain::Decision, inputs: DecisionInputs) -> model::Decision {
+    model::Decision {
+        preset_id: decision.preset_id,
+        state: decision.state.into(),
+        noop: decision.actions.is_noop(),
+        actions: decision.actions.into(),
+        evaluated_at: Rfc3339(inputs.now),
+        backoff_interval: GoDurationText(inputs.backoff_interval),
+    }
+}
+
+/// Deserializes `body` into `T`, or answers the precise problem: 400 with line and column for
+/// a body that is not JSON, 422 with a pointer for JSON of the wrong shape.
+pub fn parse_json<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, Problem> {
+    if let Ok(value) = serde_json::from_slice::<T>(body) {
+        return Ok(value);
+    }
+    // Syntax first: a body that is not JSON is a 400 even where a typed parse would have
+    // stumbled on a wrong type before reaching the broken part.
+    if let Err((pointer, error)) = parse_tracked::<serde::de::IgnoredAny>(body) {
+        return Err(json_problem(pointer, &error));
+    }
+    match parse_tracked::<T>(body) {
+        Err((pointer, error)) => Err(json_problem(pointer, &error)),
+        // Unreachable in practice: the untracked parse of the same bytes failed.
+        Ok(_) => Err(Problem::internal()),
+    }
+}
+
+/// Parses with `serde_path_to_error`, returning the failure's pointer with the error.
+fn parse_tracked<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, (String, serde_json::Error)> {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize::<_, T>(&mut deserializer)
+        .map_err(|error| (pointer_of(error.path()), error.into_inner()))?;
+    deserializer.end().map_err(|error| (String::new(), error))?;
+    Ok(value)
+}
+
+/// Maps a serde_json error at `pointer` to its problem.
+fn json_problem(mut pointer: String, error: &serde_json::Error) -> Problem {
+    use serde_json::error::Category;
+    let full = error.to_string();
+    let position = format!(" at line {} column {}", error.line(), error.column());
+    let message = full.strip_suffix(&position).unwrap_or(&full);
+    match error.classify() {
+        // serde_json calls a number too large for f64 a syntax error; JSON's grammar has no
+        // limit, so it is a value out of range.
+        Category::Syntax if message == "number out of range" => {
+            Problem::invalid_body(vec![FieldError::at(
+                pointer,
+                "number out of range (the field is an int32)",
+            )])
+        }
+        Category::Syntax | Category::Eof | Category::Io => {
+            Problem::malformed_json(error.line(), error.column(), pointer, message)
+        }
+        Category::Data => {
+            // serde names a missing or repeated key in the message and points at its object.
+            for prefix in ["duplicate field `", "missing field `"] {
+                if let Some(key) = message
+                    .strip_prefix(prefix)
+                    .and_then(|k| k.strip_suffix('`'))
+                {
+                    push_segment(&mut pointer, key);
+                }
+            }
+            Problem::invalid_body(vec![FieldError::at(pointer, message)])
+        }
+    }
+}
+
+/// The RFC 6901 pointer of a serde path.
+fn pointer_of(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut pointer = String::new();
+    for segment in path.iter() {
+        match segment {
+            Segment::Seq { index } => push_segment(&mut pointer, &index.to_string()),
+            Segment::Map { key } => push_segment(&mut pointer, key),
+            Segment::Enum { variant } => push_segment(&mut pointer, variant),
+            Segment::Unknown => {}
+        }
+    }
+    pointer
+}
+
+fn push_segment(pointer: &mut String, segment: &str) {
+    pointer.push('/');
+    pointer.push_str(&segment.replace('~', "~0").replace('/', "~1"));
+}
+
+/// How the body spelled what a domain error points at, so pointers match the body as sent.
+#[derive(Clone, Debug, Default)]
+struct Keys {
+    /// `/preset` or `/Preset` for one snapshot; `/presets/{i}` for a global one.
+    preset: Option<&'static str>,
+    running: &'static str,
+    in_progress: &'static str,
+    /// `/backoff` or `/Backoff` for one snapshot; `/backoffs/{i}` for a global one.
+    backoff: Option<&'static str>,
+    /// Indices of presets whose `desired_instances` came as `{"Int32": …}`.
+    null_int32_presets: Vec<usize>,
+}
+
+impl Keys {
+    fn pointer(&self, field: Field) -> String {
+        let preset = |index: usize| match self.preset {
+            Some(key) => key.to_owned(),
+            None => format!("/presets/{index}"),
+        };
+        match field {
+            Field::PresetId { preset: index } => format!("{}/id", preset(index)),
+            Field::DesiredInstances { preset: index } => {
+                let int32 = if self.null_int32_presets.contains(&index) {
+                    "/Int32"
+                } else {
+                    ""
+                };
+                format!("{}/desired_instances{int32}", preset(index))
+            }
+            Field::Running => self.running.to_owned(),
+            Field::RunningId { row } => format!("{}/{row}/id", self.running),
+            Field::InProgressCount { row } => format!("{}/{row}/count", self.in_progress),
+            Field::BackoffNumFailed { row } => match self.backoff {
+                Some(key) => format!("{key}/num_failed"),
+                None => format!("/backoffs/{row}/num_failed"),
+            },
+        }
+    }
+}
+
+fn snapshot_problem(error: &SnapshotError, keys: &Keys) -> Problem {
+    Problem::invalid_body(vec![FieldError::at(
+        keys.pointer(error.field()),
+        error.to_string(),
+    )])
+}
+
+/// Takes whichever spelling of a top-level key was sent, refusing both at once.
+fn one_of<T>(
+    snake: Option<T>,
+    go: Option<T>,
+    names: (&'static str, &'static str),
+    errors: &mut Vec<FieldError>,
+) -> (Option<T>, &'static str) {
+    match (snake, go) {
+        (Some(_), Some(_)) => {
+            errors.push(FieldError::at(
+                names.1,
+                format!(
+                    "given twice, as {} and {}: send one",
+                    &names.0[1..],
+                    &names.1[1..]
+                ),
+            ));
+            (None, names.0)
+        }
+        (None, Some(value)) => (Some(value), names.1),
+        (value, None) => (value, names.0),
+    }
+}
+
+fn parse_preset_snapshot(body: &[u8]) -> Result<(domain::PresetSnapshot, Keys), Problem> {
+    let raw: model::PresetSnapshot = parse_json(body)?;
+    let mut errors = Vec::new();
+    let (preset, preset_key) = one_of(
+        raw.preset,
+        raw.go_preset,
+        ("/preset", "/Preset"),
+        &mut errors,
+    );
+    let (running, running_key) = one_of(
+        raw.running,
+        raw.go_running,
+        ("/running", "/Running"),
+        &mut errors,
+    );
+    let (in_progress, in_progress_key) = one_of(
+        raw.in_progress,
+        raw.go_in_progress,
+        ("/in_progress", "/InProgress"),
+        &mut errors,
+    );
+    let (backoff, backoff_key) = one_of(
+        raw.backoff,
+        raw.go_backoff,
+        ("/backoff", "/Backoff"),
+        &mut errors,
+    );
+
+    let preset = match preset {
+        Some(preset) => preset_row(preset, || preset_key.to_owned(), &mut errors),
+        None => {
+            if errors.is_empty() {
+                errors.push(FieldError::at(preset_key, "required: the preset row"));
+            }
+            None
+        }
+    };
+    let running = running_rows(running.unwrap_or_default(), running_key, &mut errors);
+    let in_progress = in_progress_rows(
+        in_progress.unwrap_or_default(),
+        in_progress_key,
+        &mut errors,
+    );
+    let backoff = backoff.and_then(|row| backoff_row(row, || backoff_key.to_owned(), &mut errors));
+    let (Some((preset, null_int32)), true) = (preset, errors.is_empty()) else {
+        errors.truncate(MAX_FIELD_ERRORS);
+        return Err(Problem::invalid_body(errors));
+    };
+    let keys = Keys {
+        preset: Some(preset_key),
+        running: running_key,
+        in_progress: in_progress_key,
+        backoff: Some(backoff_key),
+        null_int32_presets: if null_int32 { vec![0] } else { Vec::new() },
+    };
+    let snapshot = domain::PresetSnapshot::new(preset, running, in_progress, backoff)
+        .map_err(|error| snapshot_problem(&error, &keys))?;
+    Ok((snapshot, keys))
+}
+
+fn parse_global_snapshot(body: &[u8]) -> Result<(domain::GlobalSnapshot, Keys), Problem> {
+    let raw: model::GlobalSnapshot = parse_json(body)?;
+    let mut errors = Vec::new();
+    let mut null_int32_presets = Vec::new();
+    let presets = match raw.presets {
+        Some(presets) => presets
+            .into_iter()
+            .enumerate()
+            .filter_map(|(index, preset)| {
+                let (row, null_int32) =
+                    preset_row(preset, || format!("/presets/{index}"), &mut errors)?;
+                if null_int32 {
+                    null_int32_presets.push(index);
+                }
+                Some(row)
+            })
+            .collect(),
+        None => {
+            errors.push(FieldError::at(
+                "/presets",
+                "required: the list of preset rows",
+            ));
+            Vec::new()
+        }
+    };
+    let running = running_rows(raw.running.unwrap_or_default(), "/running", &mut errors);
+    let in_progress = in_progress_rows(
+        raw.in_progress.unwrap_or_default(),
+        "/in_progress",
+        &mut errors,
+    );
+    let backoffs = raw
+        .backoffs
+        .unwrap_or_default()
+        .into_iter()
+        .enumerate()
+        .filter_map(|(index, row)| backoff_row(row, || format!("/backoffs/{index}"), &mut errors))
+        .collect();
+    if !errors.is_empty() {
+        errors.truncate(MAX_FIELD_ERRORS);
+        return Err(Problem::invalid_body(errors));
+    }
+    let keys = Keys {
+        preset: None,
+        running: "/running",
+        in_progress: "/in_progress",
+        backoff: None,
+        null_int32_presets,
+    };
+    let global = domain::GlobalSnapshot::new(presets, running, in_progress, backoffs)
+        .map_err(|error| snapshot_problem(&error, &keys))?;
+    Ok((global, keys))
+}
+
+/// Notes a missing required field; pointers are built only when something is missing.
+fn require<T>(
+    value: Option<T>,
+    errors: &mut Vec<FieldError>,
+    at: impl FnOnce() -> String,
+    field: &str,
+) -> Option<T> {
+    if value.is_none() && errors.len() < MAX_FIELD_ERRORS {
+        errors.push(FieldError::at(format!("{}/{field}", at()), "required"));
+    }
+    value
+}
+
+/// The preset row, and whether `desired_instances` came in the `sql.NullInt32` form.
+fn preset_row(
+    raw: model::Preset,
+    at: impl Fn() -> String,
+    errors: &mut Vec<FieldError>,
+) -> Option<(domain::Preset, bool)> {
+    let id = require(raw.id, errors, &at, "id");
+    let using_active_version = require(
+        raw.using_active_version,
+        errors,
+        &at,
+        "using_active_version",
+    );
+    let deleted = require(raw.deleted, errors, &at, "deleted");
+    let deprecated = require(raw.deprecated, errors, &at, "deprecated");
+    let (desired_instances, null_int32) = match raw.desired_instances {
+        None => (0, false),
+        Some(model::DesiredInstances::Plain(n)) => (n, false),
+        Some(model::DesiredInstances::NullInt32(n)) => (n, true),
+    };
+    Some((
+        domain::Preset {
+            id: id?.0,
+            using_active_version: using_active_version?,
+            deleted: deleted?,
+            deprecated: deprecated?,
+            desired_instances,
+        },
+        null_int32,
+    ))
+}
+
+fn running_rows(
+    rows: Vec<model::RunningPrebuild>,
+    key: &str,
+    errors: &mut Vec<FieldError>,
+) -> Vec<domain::RunningPrebuild> {
+    let mut out = Vec::with_capacity(rows.len());
+    for (index, raw) in rows.into_iter().enumerate() {
+        let at = || format!("{key}/{index}");
+        let id = require(raw.id, errors, at, "id");
+        let ready = require(raw.ready, errors, at, "ready");
+        let created_at = require(raw.created_at, errors, at, "created_at");
+        if let (Some(id), Some(ready), Some(created_at)) = (id, ready, created_at) {
+            out.push(domain::RunningPrebuild {
+                id: id.0,
+                ready,
+                created_at: created_at.0,
+                current_preset_id: raw.current_preset_id.map(|id| id.0),
+            });
+        }
+    }
+    out
+}
+
+fn in_progress_rows(
+    rows: Vec<model::InProgressCount>,
+    key: &str,
+    errors: &mut Vec<FieldError>,
+) -> Vec<domain::InProgressCount> {
+    let mut out = Vec::with_capacity(rows.len());
+    for (index, raw) in rows.into_iter().enumerate() {
+        let at = || format!("{key}/{index}");
+        let transition = require(raw.transition, errors, at, "transition");
+        let count = require(raw.count, errors, at, "count");
+        if let (Some(transition), Some(count)) = (transition, count) {
+            out.push(domain::InProgressCount {
+                transition: match transition {
+                    model::Transition::Start => domain::Transition::Start,
+                    model::Transition::Stop => domain::Transition::Stop,
+                    model::Transition::Delete => domain::Transition::Delete,
+                },
+                count: count.0,
+                preset_id: raw.preset_id.map(|id| id.0),
+            });
+        }
+    }
+    out
+}
+
+fn backoff_row(
+    raw: model::Backoff,
+    at: impl Fn() -> String,
+    errors: &mut Vec<FieldError>,
+) -> Option<domain::Backoff> {
+    let num_failed = require(raw.num_failed, errors, &at, "num_failed");
+    let last_build_at = require(raw.last_build_at, errors, &at, "last_build_at");
+    Some(domain::Backoff {
+        num_failed: num_failed?.0,
+        last_build_at: last_build_at?.0,
+        preset_id: raw.preset_id.map(|id| id.0),
+    })
+}

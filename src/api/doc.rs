@@ -1,0 +1,63 @@
+//! The OpenAPI 3.1 document: one [`ApiDoc`] for the parts no handler states (info, tags, the
+//! bearer scheme, shared schemas); the router adds every operation from its handler.
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use super::model;
+use super::problem::{FieldError, Problem};
+
+/// The document's fixed parts. `info.version` is the API's version, not the crate's, so the
+/// committed document changes only when the API does.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "prebuild-decider",
+        version = "1.0.0",
+        description = "Tells a control plane how to keep pools of prebuilt workspaces at their \
+            target size. Post a snapshot of a preset (its settings, running prebuilds, builds in \
+            flight, recent failures) and get back its state and the action to take: create N, \
+            delete these IDs, or back off until a time. The decision is Coder's prebuilds \
+            reconciliation, exact to its source. Every error is an RFC 9457 problem \
+            (`application/problem+json`).",
+        license(name = "AGPL-3.0-only", identifier = "AGPL-3.0-only")
+    ),
+    tags(
+        (name = "decisions", description = "Decide what to do with a preset's prebuilds."),
+        (name = "operations", description = "Liveness and readiness for orchestrators.")
+    ),
+    components(schemas(
+        Problem,
+        FieldError,
+        model::Preset,
+        model::RunningPrebuild,
+        model::InProgressCount,
+        model::Backoff,
+        model::Transition,
+        model::CreateAction,
+        model::DeleteAction,
+        model::BackoffAction,
+    )),
+    modifiers(&BearerScheme)
+)]
+pub struct ApiDoc;
+
+/// Declares the optional bearer token scheme (operations list it beside `{}`, i.e. optional).
+struct BearerScheme;
+
+impl Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "Needed on /v1/* only when the server is started with --api-token.",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}

@@ -1,0 +1,24 @@
+//! Example bodies for the OpenAPI document, read from the repository's `examples/` folder so
+//! the README's curl commands and Swagger UI's "Try it out" post the very same bodies.
+
+use serde_json::Value;
+
+fn parse(text: &str) -> Value {
+    // The files are tested to be valid JSON (tests/api/examples.rs); Null would show a bad edit.
+    serde_json::from_str(text).unwrap_or(Value::Null)
+}
+
+/// `examples/preset-snapshot.json`: one active preset short of its target.
+pub fn preset_snapshot() -> Value {
+    parse(include_str!("../../examples/preset-snapshot.json"))
+}
+
+/// `examples/preset-snapshot-go.json`: the same kind of body as Go's `json.Marshal` writes it.
+pub fn preset_snapshot_go() -> Value {
+    parse(include_str!("../../examples/preset-snapshot-go.json"))
+}
+
+/// `examples/global-snapshot.json`: three presets, one outdated and one backing off.
+pub fn global_snapshot() -> Value {
+    parse(include_str!("../../examples/global-snapshot.json"))
+}

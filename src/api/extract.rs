@@ -1,0 +1,157 @@
+//! Extractors: the body (JSON media type, size limit, then bytes) and the decision's query
+//! parameters. Each refusal is a [`Problem`], never axum's plain-text rejection.
+
+use axum::body::Bytes;
+use axum::extract::{FromRef, FromRequest, FromRequestParts, Request};
+use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
+use chrono::Utc;
+use utoipa::IntoParams;
+
+use super::AppState;
+use super::decide::{DecisionInputs, parse_backoff_interval, parse_now};
+use super::problem::{FieldError, Problem};
+use crate::domain::Timestamp;
+
+/// The raw bytes of a JSON body, within the configured size limit.
+///
+/// Refuses a non-JSON `Content-Type` (415), and a body over the limit (413): from its
+/// `Content-Length` before reading anything, or while reading a body sent without one.
+#[derive(Debug)]
+pub struct JsonBody(pub Bytes);
+
+/// Whether a `Content-Type` is JSON: `application/json` or `application/*+json`, any parameters.
+fn is_json(headers: &HeaderMap) -> bool {
+    let Some(value) = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || essence
+            .strip_prefix("application/")
+            .is_some_and(|s| s.ends_with("+json"))
+}
+
+impl<S> FromRequest<S> for JsonBody
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+{
+    type Rejection = Problem;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Problem> {
+        let limit = AppState::from_ref(state).config.max_body_bytes;
+        if !is_json(request.headers()) {
+            let given = request
+                .headers()
+                .get(CONTENT_TYPE)
+                .map(|v| format!("got {:?}", String::from_utf8_lossy(v.as_bytes())))
+                .unwrap_or_else(|| "none was given".to_owned());
+            return Err(Problem::http(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                format!("send the body as Content-Type: application/json ({given})"),
+            ));
+        }
+        let too_large = || {
+            Problem::http(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("the body is larger than the limit of {limit} bytes"),
+            )
+        };
+        let declared = request
+            .headers()
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|length| length > limit as u64) {
+            return Err(too_large());
+        }
+        match axum::body::to_bytes(request.into_body(), limit).await {
+            Ok(bytes) => Ok(JsonBody(bytes)),
+            Err(error) => {
+                let over_limit = std::iter::successors(
+                    Some(&error as &(dyn std::error::Error + 'static)),
+                    |e| e.source(),
+                )
+                .any(|e| e.is::<http_body_util::LengthLimitError>());
+                if over_limit {
+                    Err(too_large())
+                } else {
+                    Err(Problem::http(
+                        StatusCode::BAD_REQUEST,
+                        format!("the body could not be read: {error}"),
+                    ))
+                }
+            }
+        }
+    }
+}
+
+/// The optional query parameters of the decision calls.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // Documents the parameters; `DecisionQuery` reads them.
+pub struct DecisionParams {
+    /// The instant to decide at (RFC 3339, e.g. `2025-06-02T12:00:00Z`; uppercase `T` and `Z`,
+    /// offsets `±hh:mm`). Default: the server clock. Giving it makes a decision reproducible.
+    #[param(value_type = Option<String>, format = DateTime, example = "2025-06-02T12:00:00Z")]
+    now: Option<String>,
+    /// The backoff per failed build, in Go duration syntax (`90s`, `1m30s`, `250ms`, `0s`); not
+    /// negative. Default: the server's configured interval (`1m` unless set).
+    #[param(
+        value_type = Option<String>,
+        pattern = r"^\+?(0|(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+)$",
+        example = "1m"
+    )]
+    backoff_interval: Option<String>,
+}
+
+/// [`DecisionInputs`] from the query, with the server clock and configured interval as defaults.
+#[derive(Debug)]
+pub struct DecisionQuery(pub DecisionInputs);
+
+impl<S> FromRequestParts<S> for DecisionQuery
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+{
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
+        let (mut now, mut interval) = (None, None);
+        for (name, value) in
+            form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes())
+        {
+            let (slot, parameter) = match name.as_ref() {
+                "now" => (&mut now, "now"),
+                "backoff_interval" => (&mut interval, "backoff_interval"),
+                // Unknown parameters are ignored, like unknown body fields.
+                _ => continue,
+            };
+            if slot.replace(value).is_some() {
+                return Err(Problem::invalid_query(FieldError::parameter(
+                    parameter,
+                    "given more than once",
+                )));
+            }
+        }
+        let now = match now {
+            Some(value) => parse_now(&value).map_err(Problem::invalid_query)?,
+            None => Timestamp::from_utc(Utc::now()),
+        };
+        let backoff_interval = match interval {
+            Some(value) => parse_backoff_interval(&value).map_err(Problem::invalid_query)?,
+            None => AppState::from_ref(state).config.backoff_interval,
+        };
+        Ok(DecisionQuery(DecisionInputs {
+            now,
+            backoff_interval,
+        }))
+    }
+}

@@ -1,0 +1,96 @@
+//! The HTTP surface: axum handlers, extractors, the problem type, the OpenAPI document and the
+//! router. Handlers stay thin: parse, call the domain, shape the answer.
+
+pub mod decide;
+pub mod doc;
+pub mod examples;
+pub mod extract;
+pub mod handlers;
+pub mod model;
+pub mod problem;
+pub mod wire;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::Request;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::config::Config;
+use problem::Problem;
+
+/// Where the OpenAPI document is served.
+pub const OPENAPI_PATH: &str = "/api-docs/openapi.json";
+
+/// What every handler can reach.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    /// The server's settings.
+    pub config: Arc<Config>,
+}
+
+/// The documented routes, with their OpenAPI operations.
+fn documented_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(doc::ApiDoc::openapi())
+        .routes(routes!(handlers::preset_state))
+        .routes(routes!(handlers::preset_actions))
+        .routes(routes!(handlers::preset_reconcile))
+        .routes(routes!(handlers::global_reconcile))
+        .routes(routes!(handlers::healthz))
+        .routes(routes!(handlers::readyz))
+}
+
+/// The OpenAPI document, as committed in `openapi/openapi.json` and served at [`OPENAPI_PATH`].
+pub fn openapi_json() -> String {
+    let (_, openapi) = documented_routes().split_for_parts();
+    // Serializing the document's plain data cannot fail.
+    let mut text = openapi.to_pretty_json().unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// The whole application: every route, the fallbacks, and Swagger UI.
+pub fn router(config: Config) -> Router {
+    let (routes, openapi) = documented_routes().split_for_parts();
+    let document = Bytes::from(openapi.to_pretty_json().unwrap_or_default() + "\n");
+    let state = AppState {
+        config: Arc::new(config),
+    };
+    let swagger_ui = SwaggerUi::new("/swagger-ui")
+        .config(utoipa_swagger_ui::Config::from(OPENAPI_PATH).try_it_out_enabled(true));
+    routes
+        .route(
+            OPENAPI_PATH,
+            get(move || async move { ([(header::CONTENT_TYPE, "application/json")], document) }),
+        )
+        .merge(swagger_ui)
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state)
+}
+
+async fn not_found(request: Request) -> Problem {
+    Problem::http(
+        StatusCode::NOT_FOUND,
+        format!("no such path: {}", request.uri().path()),
+    )
+}
+
+/// axum adds the `Allow` header listing the path's methods to this answer.
+async fn method_not_allowed(request: Request) -> impl IntoResponse {
+    Problem::http(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!(
+            "{} is not allowed on {}: see the Allow header",
+            request.method(),
+            request.uri().path()
+        ),
+    )
+}

@@ -1,0 +1,481 @@
+//! The JSON bodies of the contract: what the control plane posts and what it gets back.
+//!
+//! Request types mirror Coder's rows with their database JSON tags. Required fields are read as
+//! `Option` and checked after parsing, so a missing field is reported with a pointer to the field
+//! itself (serde would point at the object holding it). Their schemas still say `required`.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::wire::{AnyString, GoDurationText, Int32, Int32Visitor, Rfc3339, WireUuid};
+use crate::domain;
+
+/// `desired_instances` as posted: a plain integer, or Go's `sql.NullInt32` encoding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DesiredInstances {
+    /// `3` (or `3.0`).
+    Plain(i32),
+    /// `{"Int32": 3, "Valid": true}`. The seed reads `Int32` whatever `Valid` says.
+    NullInt32(i32),
+}
+
+impl<'de> Deserialize<'de> for DesiredInstances {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        /// The `sql.NullInt32` object; a missing key takes Go's zero value.
+        #[derive(Deserialize)]
+        struct NullInt32 {
+            #[serde(rename = "Int32", default)]
+            int32: Option<Int32>,
+            #[serde(rename = "Valid", default)]
+            #[allow(dead_code)] // Read for its type check only: the seed ignores it.
+            valid: Option<bool>,
+        }
+        struct DesiredVisitor;
+        impl<'de> serde::de::Visitor<'de> for DesiredVisitor {
+            type Value = DesiredInstances;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an int32 integer, null, or {\"Int32\": n, \"Valid\": bool}")
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Int32Visitor.visit_i64(v).map(DesiredInstances::Plain)
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Int32Visitor.visit_u64(v).map(DesiredInstances::Plain)
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Int32Visitor.visit_f64(v).map(DesiredInstances::Plain)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let object =
+                    NullInt32::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(DesiredInstances::NullInt32(object.int32.map_or(0, |n| n.0)))
+            }
+        }
+        deserializer.deserialize_any(DesiredVisitor)
+    }
+}
+
+/// A preset row (Coder's `GetTemplatePresetsWithPrebuildsRow`): the pool's settings.
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0196a3b2-8f4e-7c1d-9a2b-3c4d5e6f7a8b",
+    "name": "small",
+    "using_active_version": true,
+    "deleted": false,
+    "deprecated": false,
+    "desired_instances": 3
+}))]
+pub struct Preset {
+    /// The preset's ID.
+    #[schema(value_type = Uuid, required = true)]
+    pub id: Option<WireUuid>,
+    /// Whether the preset belongs to the template's active version.
+    #[schema(value_type = bool, required = true)]
+    pub using_active_version: Option<bool>,
+    /// Whether the template is deleted (an inactive preset deletes its prebuilds).
+    #[schema(value_type = bool, required = true)]
+    pub deleted: Option<bool>,
+    /// Whether the template is deprecated (an inactive preset deletes its prebuilds).
+    #[schema(value_type = bool, required = true)]
+    pub deprecated: Option<bool>,
+    /// How many prebuilds the pool should hold: an integer from 0 to 2147483647, `null` (0), or
+    /// Go's `sql.NullInt32` object `{"Int32": 3, "Valid": true}`, whose `Int32` counts whatever
+    /// `Valid` says. Absent counts as 0.
+    #[schema(schema_with = desired_instances_schema)]
+    pub desired_instances: Option<DesiredInstances>,
+    /// The preset's name (not used by the decision).
+    #[schema(value_type = Option<String>)]
+    pub name: Option<AnyString>,
+    /// The template's ID (not used by the decision).
+    #[schema(value_type = Option<Uuid>)]
+    pub template_id: Option<WireUuid>,
+    /// The template's name (not used by the decision).
+    #[schema(value_type = Option<String>)]
+    pub template_name: Option<AnyString>,
+    /// The organization's name (not used by the decision).
+    #[schema(value_type = Option<String>)]
+    pub organization_name: Option<AnyString>,
+    /// The template version's ID (not used by the decision).
+    #[schema(value_type = Option<Uuid>)]
+    pub template_version_id: Option<WireUuid>,
+    /// The template version's name (not used by the decision).
+    #[schema(value_type = Option<String>)]
+    pub template_version_name: Option<AnyString>,
+}
+
+fn desired_instances_schema() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+    use utoipa::openapi::{KnownFormat, SchemaFormat};
+    let plain = ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::SchemaType::from_iter([
+            Type::Integer,
+            Type::Null,
+        ]))
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int32)))
+        .minimum(Some(0))
+        .maximum(Some(i32::MAX))
+        .description(Some("The count, or null for 0."));
+    let null_int32 = ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .title(Some("sql.NullInt32"))
+        .description(Some(
+            "Go's sql.NullInt32 encoding; a missing key takes Go's zero value.",
+        ))
+        .property(
+            "Int32",
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int32)))
+                .minimum(Some(0))
+                .maximum(Some(i32::MAX))
+                .description(Some(
+                    "The count; read whatever Valid says, as the seed does.",
+                )),
+        )
+        .property(
+            "Valid",
+            ObjectBuilder::new()
+                .schema_type(Type::Boolean)
+                .description(Some(
+                    "Whether the column was non-NULL; ignored, as the seed ignores it.",
+                )),
+        );
+    OneOfBuilder::new().item(plain).item(null_int32).into()
+}
+
+/// A running prebuild row (Coder's `GetRunningPrebuiltWorkspacesRow`).
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "id": "5b0c2f5e-7d53-4a4e-9d3c-1f2e3d4c5b6a",
+    "name": "prebuild-small-1",
+    "ready": true,
+    "created_at": "2025-06-02T11:00:00Z",
+    "current_preset_id": "0196a3b2-8f4e-7c1d-9a2b-3c4d5e6f7a8b"
+}))]
+pub struct RunningPrebuild {
+    /// The prebuilt workspace's ID; IDs are unique within a snapshot.
+    #[schema(value_type = Uuid, required = true)]
+    pub id: Option<WireUuid>,
+    /// Whether its agents are ready, i.e. it can be claimed.
+    #[schema(value_type = bool, required = true)]
+    pub ready: Option<bool>,
+    /// When it was created (RFC 3339); the oldest are deleted first.
+    #[schema(value_type = String, format = DateTime, required = true)]
+    pub created_at: Option<Rfc3339>,
+    /// The workspace's name (not used by the decision).
+    #[schema(value_type = Option<String>)]
+    pub name: Option<AnyString>,
+    /// The template's ID (not used by the decision).
+    #[schema(value_type = Option<Uuid>)]
+    pub template_id: Option<WireUuid>,
+    /// The template version's ID (not used by the decision).
+    #[schema(value_type = Option<Uuid>)]
+    pub template_version_id: Option<WireUuid>,
+    /// The preset the prebuild belongs to; in a global snapshot this assigns the row to a
+    /// preset (null: to none).
+    #[schema(value_type = Option<Uuid>)]
+    pub current_preset_id: Option<WireUuid>,
+}
+
+/// A workspace transition.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Transition {
+    /// Builds starting a workspace.
+    Start,
+    /// Builds stopping a workspace.
+    Stop,
+    /// Builds deleting a workspace.
+    Delete,
+}
+
+/// A count of prebuild builds in progress (Coder's `CountInProgressPrebuildsRow`).
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"transition": "start", "count": 1, "preset_id": "0196a3b2-8f4e-7c1d-9a2b-3c4d5e6f7a8b"}))]
+pub struct InProgressCount {
+    /// Which transition the builds perform.
+    #[schema(value_type = Transition, required = true)]
+    pub transition: Option<Transition>,
+    /// How many builds: 0 to 2147483647, and the counts of one transition must add up to at
+    /// most 2147483647 (otherwise 422).
+    #[schema(value_type = i32, minimum = 0, required = true)]
+    pub count: Option<Int32>,
+    /// The template's ID (not used by the decision).
+    #[schema(value_type = Option<Uuid>)]
+    pub template_id: Option<WireUuid>,
+    /// The template version's ID (not used by the decision).
+    #[schema(value_type = Option<Uuid>)]
+    pub template_version_id: Option<WireUuid>,
+    /// The preset the builds are for; in a global snapshot this assigns the row to a preset
+    /// (null: to none).
+    #[schema(value_type = Option<Uuid>)]
+    pub preset_id: Option<WireUuid>,
+}
+
+/// Recent failed builds of a preset (Coder's `GetPresetsBackoffRow`).
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"num_failed": 2, "last_build_at": "2025-06-02T11:59:00Z"}))]
+pub struct Backoff {
+    /// How many recent builds failed: 0 to 2147483647. Where an interval is used,
+    /// `num_failed × backoff_interval` must fit Go's `time.Duration` (about 292 years) and end
+    /// by year 9999 (otherwise 422).
+    #[schema(value_type = i32, minimum = 0, required = true)]
+    pub num_failed: Option<Int32>,
+    /// When the last of them was built (RFC 3339). The backoff ends at
+    /// `last_build_at + num_failed × backoff_interval`, written in this timestamp's offset.
+    #[schema(value_type = String, format = DateTime, required = true)]
+    pub last_build_at: Option<Rfc3339>,
+    /// The preset the row is about; in a global snapshot this assigns the row to a preset.
+    #[schema(value_type = Option<Uuid>)]
+    pub preset_id: Option<WireUuid>,
+    /// The template version's ID (not used by the decision).
+    #[schema(value_type = Option<Uuid>)]
+    pub template_version_id: Option<WireUuid>,
+}
+
+/// One preset's rows (Coder's `PresetSnapshot`). Unknown fields are ignored.
+///
+/// A Go control plane may post `json.Marshal(snapshot)` unchanged: the keys `Preset`, `Running`,
+/// `InProgress` and `Backoff` are read like `preset`, `running`, `in_progress` and `backoff`
+/// (one spelling of each, not both), and `desired_instances` may be `{"Int32": n, "Valid": b}`.
+/// Running prebuild IDs must be unique (otherwise 422).
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[schema(example = json!(crate::api::examples::preset_snapshot()))]
+pub struct PresetSnapshot {
+    /// The preset row (Go-native key: `Preset`).
+    #[schema(value_type = Preset, required = true)]
+    pub preset: Option<Preset>,
+    #[serde(rename = "Preset")]
+    #[schema(ignore)]
+    pub go_preset: Option<Preset>,
+    /// The running prebuilds (Go-native key: `Running`); absent or null means none.
+    pub running: Option<Vec<RunningPrebuild>>,
+    #[serde(rename = "Running")]
+    #[schema(ignore)]
+    pub go_running: Option<Vec<RunningPrebuild>>,
+    /// Counts of builds in progress, summed by transition (Go-native key: `InProgress`); absent
+    /// or null means none.
+    pub in_progress: Option<Vec<InProgressCount>>,
+    #[serde(rename = "InProgress")]
+    #[schema(ignore)]
+    pub go_in_progress: Option<Vec<InProgressCount>>,
+    /// The backoff row, if any (Go-native key: `Backoff`).
+    pub backoff: Option<Backoff>,
+    #[serde(rename = "Backoff")]
+    #[schema(ignore)]
+    pub go_backoff: Option<Backoff>,
+}
+
+/// Every preset's rows as the control plane reads them: four flat lists. The server splits them
+/// per preset the way Coder's `GlobalSnapshot.FilterByPreset` does. Unknown fields are ignored.
+///
+/// Preset IDs must be unique, and running prebuild IDs unique across the whole list
+/// (otherwise 422).
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[schema(example = json!(crate::api::examples::global_snapshot()))]
+pub struct GlobalSnapshot {
+    /// The preset rows; decisions come back in this order.
+    #[schema(value_type = Vec<Preset>, required = true)]
+    pub presets: Option<Vec<Preset>>,
+    /// Running prebuilds; each belongs to the preset whose `id` is its `current_preset_id`.
+    pub running: Option<Vec<RunningPrebuild>>,
+    /// In-progress counts; each belongs to the preset whose `id` is its `preset_id`.
+    pub in_progress: Option<Vec<InProgressCount>>,
+    /// Backoff rows; a preset takes the first whose `preset_id` is its `id`.
+    pub backoffs: Option<Vec<Backoff>>,
+}
+
+/// The derived counts of a preset's prebuilds (Coder's `ReconciliationState`).
+#[derive(Clone, Copy, Debug, Serialize, ToSchema, PartialEq, Eq)]
+#[schema(example = json!({"actual": 2, "desired": 3, "eligible": 2, "extraneous": 0, "starting": 0, "stopping": 0, "deleting": 0}))]
+pub struct ReconciliationState {
+    /// Running prebuilds.
+    pub actual: i32,
+    /// Prebuilds the preset asks for; 0 when the preset is inactive.
+    pub desired: i32,
+    /// Running prebuilds ready to be claimed; 0 when the preset is inactive.
+    pub eligible: i32,
+    /// Running prebuilds beyond `desired`; 0 when the preset is inactive.
+    pub extraneous: i32,
+    /// Builds in progress starting a workspace.
+    pub starting: i32,
+    /// Builds in progress stopping a workspace.
+    pub stopping: i32,
+    /// Builds in progress deleting a workspace.
+    pub deleting: i32,
+}
+
+impl From<domain::ReconciliationState> for ReconciliationState {
+    fn from(s: domain::ReconciliationState) -> Self {
+        ReconciliationState {
+            actual: s.actual,
+            desired: s.desired,
+            eligible: s.eligible,
+            extraneous: s.extraneous,
+            starting: s.starting,
+            stopping: s.stopping,
+            deleting: s.deleting,
+        }
+    }
+}
+
+/// Create prebuilds.
+#[derive(Clone, Debug, Serialize, ToSchema, PartialEq, Eq)]
+#[schema(example = json!({"action_type": "create", "create": 2}))]
+pub struct CreateAction {
+    /// Always `create`.
+    #[schema(inline)]
+    pub action_type: CreateTag,
+    /// How many prebuilds to create; 0 means nothing to do.
+    #[schema(minimum = 0)]
+    pub create: i32,
+}
+
+/// Delete prebuilds.
+#[derive(Clone, Debug, Serialize, ToSchema, PartialEq, Eq)]
+#[schema(example = json!({"action_type": "delete", "delete_ids": ["5b0c2f5e-7d53-4a4e-9d3c-1f2e3d4c5b6a"]}))]
+pub struct DeleteAction {
+    /// Always `delete`.
+    #[schema(inline)]
+    pub action_type: DeleteTag,
+    /// The prebuilds to delete, oldest first; empty means nothing to do.
+    pub delete_ids: Vec<Uuid>,
+}
+
+/// Create nothing until a time, because recent builds failed.
+#[derive(Clone, Debug, Serialize, ToSchema, PartialEq, Eq)]
+#[schema(example = json!({"action_type": "backoff", "backoff_until": "2025-06-02T12:01:00Z"}))]
+pub struct BackoffAction {
+    /// Always `backoff`.
+    #[schema(inline)]
+    pub action_type: BackoffTag,
+    /// The end of the backoff (RFC 3339, nanosecond precision, in `last_build_at`'s offset).
+    #[schema(value_type = String, format = DateTime)]
+    pub backoff_until: Rfc3339,
+}
+
+/// The `action_type` of a create action.
+#[derive(Clone, Copy, Debug, Serialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum CreateTag {
+    /// Create prebuilds.
+    Create,
+}
+
+/// The `action_type` of a delete action.
+#[derive(Clone, Copy, Debug, Serialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum DeleteTag {
+    /// Delete prebuilds.
+    Delete,
+}
+
+/// The `action_type` of a backoff action.
+#[derive(Clone, Copy, Debug, Serialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum BackoffTag {
+    /// Back off.
+    Backoff,
+}
+
+/// The one action to take (Coder's `ReconciliationActions`): exactly one of three shapes, told
+/// apart by `action_type`.
+#[derive(Clone, Debug, Serialize, ToSchema, PartialEq, Eq)]
+#[serde(untagged)]
+#[schema(discriminator(property_name = "action_type", mapping(
+    ("create" = "#/components/schemas/CreateAction"),
+    ("delete" = "#/components/schemas/DeleteAction"),
+    ("backoff" = "#/components/schemas/BackoffAction"),
+)))]
+pub enum ReconciliationActions {
+    /// `{"action_type": "create", "create": n}`.
+    Create(CreateAction),
+    /// `{"action_type": "delete", "delete_ids": [...]}`.
+    Delete(DeleteAction),
+    /// `{"action_type": "backoff", "backoff_until": "..."}`.
+    Backoff(BackoffAction),
+}
+
+impl From<domain::ReconciliationActions> for ReconciliationActions {
+    fn from(actions: domain::ReconciliationActions) -> Self {
+        match actions {
+            domain::ReconciliationActions::Create(create) => {
+                ReconciliationActions::Create(CreateAction {
+                    action_type: CreateTag::Create,
+                    create,
+                })
+            }
+            domain::ReconciliationActions::Delete(ids) => {
+                ReconciliationActions::Delete(DeleteAction {
+                    action_type: DeleteTag::Delete,
+                    delete_ids: ids,
+                })
+            }
+            domain::ReconciliationActions::Backoff(until) => {
+                ReconciliationActions::Backoff(BackoffAction {
+                    action_type: BackoffTag::Backoff,
+                    backoff_until: Rfc3339(until),
+                })
+            }
+        }
+    }
+}
+
+/// The action for one preset, with the inputs it was decided at.
+#[derive(Clone, Debug, Serialize, ToSchema, PartialEq, Eq)]
+pub struct ActionsResponse {
+    /// The action to take.
+    pub actions: ReconciliationActions,
+    /// Whether there is nothing to do (the seed's `IsNoop`: create 0, no delete IDs, no backoff).
+    pub noop: bool,
+    /// The instant the decision was made at (the `now` parameter, or the server clock).
+    #[schema(value_type = String, format = DateTime, example = "2025-06-02T12:00:00Z")]
+    pub evaluated_at: Rfc3339,
+    /// The backoff interval per failure used, as Go's `Duration.String()` writes it.
+    #[schema(value_type = String, example = "1m0s")]
+    pub backoff_interval: GoDurationText,
+}
+
+/// One preset's state and action together: the main call's answer.
+#[derive(Clone, Debug, Serialize, ToSchema, PartialEq, Eq)]
+pub struct Decision {
+    /// The preset decided.
+    pub preset_id: Uuid,
+    /// The derived counts.
+    pub state: ReconciliationState,
+    /// The action to take.
+    pub actions: ReconciliationActions,
+    /// Whether there is nothing to do (the seed's `IsNoop`).
+    pub noop: bool,
+    /// The instant the decision was made at (the `now` parameter, or the server clock).
+    #[schema(value_type = String, format = DateTime, example = "2025-06-02T12:00:00Z")]
+    pub evaluated_at: Rfc3339,
+    /// The backoff interval per failure used, as Go's `Duration.String()` writes it.
+    #[schema(value_type = String, example = "1m0s")]
+    pub backoff_interval: GoDurationText,
+}
+
+/// Every preset's decision, in the order of the posted presets.
+#[derive(Clone, Debug, Serialize, ToSchema, PartialEq, Eq)]
+pub struct GlobalDecision {
+    /// One decision per preset.
+    pub decisions: Vec<Decision>,
+    /// The instant the decisions were made at.
+    #[schema(value_type = String, format = DateTime, example = "2025-06-02T12:00:00Z")]
+    pub evaluated_at: Rfc3339,
+    /// The backoff interval per failure used, as Go's `Duration.String()` writes it.
+    #[schema(value_type = String, example = "1m0s")]
+    pub backoff_interval: GoDurationText,
+}
+
+/// The liveness or readiness status.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[schema(example = json!({"status": "ok"}))]
+pub struct Health {
+    /// `ok` while serving; `ready` when ready for traffic.
+    pub status: &'static str,
+}
