@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::model;
 use super::problem::{FieldError, Problem};
-use super::wire::{GoDurationText, Rfc3339};
+use super::wire::{GoDurationText, Object, Rfc3339};
 use crate::domain::{self, Field, GoDuration, SnapshotError, Timestamp};
 
 /// Most field errors listed in one problem; a body broken everywhere gets a bounded answer.
@@ -253,7 +253,7 @@ fn one_of<T>(
 }
 
 fn parse_preset_snapshot(body: &[u8]) -> Result<(domain::PresetSnapshot, Keys), Problem> {
-    let raw: model::PresetSnapshot = parse_json(body)?;
+    let Object(raw): Object<model::PresetSnapshot> = parse_json(body)?;
     let mut errors = Vec::new();
     let (preset, preset_key) = one_of(
         raw.preset,
@@ -281,7 +281,7 @@ fn parse_preset_snapshot(body: &[u8]) -> Result<(domain::PresetSnapshot, Keys), 
     );
 
     let preset = match preset {
-        Some(preset) => preset_row(preset, || preset_key.to_owned(), &mut errors),
+        Some(Object(preset)) => preset_row(preset, || preset_key.to_owned(), &mut errors),
         None => {
             if errors.is_empty() {
                 errors.push(FieldError::at(preset_key, "required: the preset row"));
@@ -295,7 +295,8 @@ fn parse_preset_snapshot(body: &[u8]) -> Result<(domain::PresetSnapshot, Keys), 
         in_progress_key,
         &mut errors,
     );
-    let backoff = backoff.and_then(|row| backoff_row(row, || backoff_key.to_owned(), &mut errors));
+    let backoff =
+        backoff.and_then(|Object(row)| backoff_row(row, || backoff_key.to_owned(), &mut errors));
     let (Some((preset, null_int32)), true) = (preset, errors.is_empty()) else {
         errors.truncate(MAX_FIELD_ERRORS);
         return Err(Problem::invalid_body(errors));
@@ -313,14 +314,14 @@ fn parse_preset_snapshot(body: &[u8]) -> Result<(domain::PresetSnapshot, Keys), 
 }
 
 fn parse_global_snapshot(body: &[u8]) -> Result<(domain::GlobalSnapshot, Keys), Problem> {
-    let raw: model::GlobalSnapshot = parse_json(body)?;
+    let Object(raw): Object<model::GlobalSnapshot> = parse_json(body)?;
     let mut errors = Vec::new();
     let mut null_int32_presets = Vec::new();
     let presets = match raw.presets {
         Some(presets) => presets
             .into_iter()
             .enumerate()
-            .filter_map(|(index, preset)| {
+            .filter_map(|(index, Object(preset))| {
                 let (row, null_int32) =
                     preset_row(preset, || format!("/presets/{index}"), &mut errors)?;
                 if null_int32 {
@@ -348,7 +349,9 @@ fn parse_global_snapshot(body: &[u8]) -> Result<(domain::GlobalSnapshot, Keys), 
         .unwrap_or_default()
         .into_iter()
         .enumerate()
-        .filter_map(|(index, row)| backoff_row(row, || format!("/backoffs/{index}"), &mut errors))
+        .filter_map(|(index, Object(row))| {
+            backoff_row(row, || format!("/backoffs/{index}"), &mut errors)
+        })
         .collect();
     if !errors.is_empty() {
         errors.truncate(MAX_FIELD_ERRORS);
@@ -412,12 +415,12 @@ fn preset_row(
 }
 
 fn running_rows(
-    rows: Vec<model::RunningPrebuild>,
+    rows: Vec<Object<model::RunningPrebuild>>,
     key: &str,
     errors: &mut Vec<FieldError>,
 ) -> Vec<domain::RunningPrebuild> {
     let mut out = Vec::with_capacity(rows.len());
-    for (index, raw) in rows.into_iter().enumerate() {
+    for (index, Object(raw)) in rows.into_iter().enumerate() {
         let at = || format!("{key}/{index}");
         let id = require(raw.id, errors, at, "id");
         let ready = require(raw.ready, errors, at, "ready");
@@ -435,12 +438,12 @@ fn running_rows(
 }
 
 fn in_progress_rows(
-    rows: Vec<model::InProgressCount>,
+    rows: Vec<Object<model::InProgressCount>>,
     key: &str,
     errors: &mut Vec<FieldError>,
 ) -> Vec<domain::InProgressCount> {
     let mut out = Vec::with_capacity(rows.len());
-    for (index, raw) in rows.into_iter().enumerate() {
+    for (index, Object(raw)) in rows.into_iter().enumerate() {
         let at = || format!("{key}/{index}");
         let transition = require(raw.transition, errors, at, "transition");
         let count = require(raw.count, errors, at, "count");

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::wire::{AnyString, GoDurationText, Int32, Int32Visitor, Rfc3339, WireUuid};
+use super::wire::{AnyString, GoDurationText, Int32, Int32Visitor, Object, Rfc3339, WireUuid};
 use crate::domain;
 
 /// `desired_instances` as posted: a plain integer, or Go's `sql.NullInt32` encoding.
@@ -248,26 +248,29 @@ pub struct Backoff {
 pub struct PresetSnapshot {
     /// The preset row (Go-native key: `Preset`).
     #[schema(value_type = Preset, required = true)]
-    pub preset: Option<Preset>,
+    pub preset: Option<Object<Preset>>,
     #[serde(rename = "Preset")]
     #[schema(ignore)]
-    pub go_preset: Option<Preset>,
+    pub go_preset: Option<Object<Preset>>,
     /// The running prebuilds (Go-native key: `Running`); absent or null means none.
-    pub running: Option<Vec<RunningPrebuild>>,
+    #[schema(value_type = Option<Vec<RunningPrebuild>>)]
+    pub running: Option<Vec<Object<RunningPrebuild>>>,
     #[serde(rename = "Running")]
     #[schema(ignore)]
-    pub go_running: Option<Vec<RunningPrebuild>>,
+    pub go_running: Option<Vec<Object<RunningPrebuild>>>,
     /// Counts of builds in progress, summed by transition (Go-native key: `InProgress`); absent
     /// or null means none.
-    pub in_progress: Option<Vec<InProgressCount>>,
+    #[schema(value_type = Option<Vec<InProgressCount>>)]
+    pub in_progress: Option<Vec<Object<InProgressCount>>>,
     #[serde(rename = "InProgress")]
     #[schema(ignore)]
-    pub go_in_progress: Option<Vec<InProgressCount>>,
+    pub go_in_progress: Option<Vec<Object<InProgressCount>>>,
     /// The backoff row, if any (Go-native key: `Backoff`).
-    pub backoff: Option<Backoff>,
+    #[schema(value_type = Option<Backoff>)]
+    pub backoff: Option<Object<Backoff>>,
     #[serde(rename = "Backoff")]
     #[schema(ignore)]
-    pub go_backoff: Option<Backoff>,
+    pub go_backoff: Option<Object<Backoff>>,
 }
 
 /// Every preset's rows as the control plane reads them: four flat lists. The server splits them
@@ -280,13 +283,16 @@ pub struct PresetSnapshot {
 pub struct GlobalSnapshot {
     /// The preset rows; decisions come back in this order.
     #[schema(value_type = Vec<Preset>, required = true)]
-    pub presets: Option<Vec<Preset>>,
+    pub presets: Option<Vec<Object<Preset>>>,
     /// Running prebuilds; each belongs to the preset whose `id` is its `current_preset_id`.
-    pub running: Option<Vec<RunningPrebuild>>,
+    #[schema(value_type = Option<Vec<RunningPrebuild>>)]
+    pub running: Option<Vec<Object<RunningPrebuild>>>,
     /// In-progress counts; each belongs to the preset whose `id` is its `preset_id`.
-    pub in_progress: Option<Vec<InProgressCount>>,
+    #[schema(value_type = Option<Vec<InProgressCount>>)]
+    pub in_progress: Option<Vec<Object<InProgressCount>>>,
     /// Backoff rows; a preset takes the first whose `preset_id` is its `id`.
-    pub backoffs: Option<Vec<Backoff>>,
+    #[schema(value_type = Option<Vec<Backoff>>)]
+    pub backoffs: Option<Vec<Object<Backoff>>>,
 }
 
 /// The derived counts of a preset's prebuilds (Coder's `ReconciliationState`).
@@ -328,7 +334,7 @@ impl From<domain::ReconciliationState> for ReconciliationState {
 #[schema(example = json!({"action_type": "create", "create": 2}))]
 pub struct CreateAction {
     /// Always `create`.
-    #[schema(inline)]
+    #[schema(schema_with = create_tag)]
     pub action_type: CreateTag,
     /// How many prebuilds to create; 0 means nothing to do.
     #[schema(minimum = 0)]
@@ -340,7 +346,7 @@ pub struct CreateAction {
 #[schema(example = json!({"action_type": "delete", "delete_ids": ["5b0c2f5e-7d53-4a4e-9d3c-1f2e3d4c5b6a"]}))]
 pub struct DeleteAction {
     /// Always `delete`.
-    #[schema(inline)]
+    #[schema(schema_with = delete_tag)]
     pub action_type: DeleteTag,
     /// The prebuilds to delete, oldest first; empty means nothing to do.
     pub delete_ids: Vec<Uuid>,
@@ -351,15 +357,36 @@ pub struct DeleteAction {
 #[schema(example = json!({"action_type": "backoff", "backoff_until": "2025-06-02T12:01:00Z"}))]
 pub struct BackoffAction {
     /// Always `backoff`.
-    #[schema(inline)]
+    #[schema(schema_with = backoff_tag)]
     pub action_type: BackoffTag,
     /// The end of the backoff (RFC 3339, nanosecond precision, in `last_build_at`'s offset).
     #[schema(value_type = String, format = DateTime)]
     pub backoff_until: Rfc3339,
 }
 
+/// The schema of an `action_type` that takes one value.
+fn action_tag(tag: &str) -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some([tag]))
+        .description(Some(format!("Always `{tag}`.")))
+        .build()
+}
+
+fn create_tag() -> utoipa::openapi::schema::Object {
+    action_tag("create")
+}
+
+fn delete_tag() -> utoipa::openapi::schema::Object {
+    action_tag("delete")
+}
+
+fn backoff_tag() -> utoipa::openapi::schema::Object {
+    action_tag("backoff")
+}
+
 /// The `action_type` of a create action.
-#[derive(Clone, Copy, Debug, Serialize, ToSchema, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum CreateTag {
     /// Create prebuilds.
@@ -367,7 +394,7 @@ pub enum CreateTag {
 }
 
 /// The `action_type` of a delete action.
-#[derive(Clone, Copy, Debug, Serialize, ToSchema, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum DeleteTag {
     /// Delete prebuilds.
@@ -375,7 +402,7 @@ pub enum DeleteTag {
 }
 
 /// The `action_type` of a backoff action.
-#[derive(Clone, Copy, Debug, Serialize, ToSchema, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum BackoffTag {
     /// Back off.
