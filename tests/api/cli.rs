@@ -1,0 +1,117 @@
+//! The binary's subcommands: `decide` answers as the server does, `openapi` prints the committed
+//! document, `healthcheck` reports a live server.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use crate::helpers::*;
+
+fn binary() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_prebuild-decider"))
+}
+
+fn example_path(name: &str) -> String {
+    format!("{}/examples/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[tokio::test]
+async fn decide_prints_the_same_decision_as_the_server() {
+    for name in ["preset-snapshot.json", "preset-snapshot-go.json"] {
+        let output = binary()
+            .args([
+                "decide",
+                &example_path(name),
+                "--now",
+                "2025-06-02T12:00:00Z",
+                "--backoff-interval",
+                "90s",
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let printed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let body = std::fs::read(example_path(name)).unwrap();
+        let served = post(
+            &app(),
+            "/v1/presets/reconcile?now=2025-06-02T12:00:00Z&backoff_interval=90s",
+            body,
+        )
+        .await;
+        assert_eq!(printed, served.json, "{name}");
+    }
+}
+
+#[test]
+fn decide_reads_stdin_and_prints_a_problem_for_bad_input() {
+    let mut child = binary()
+        .args(["decide", "--now", "2025-06-02T12:00:00Z"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(br#"{"preset": {"id": "nope"}}"#)
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty());
+    let problem: serde_json::Value = serde_json::from_slice(&output.stderr).unwrap();
+    assert_eq!(problem["status"], 422);
+    assert_eq!(problem["errors"][0]["pointer"], "/preset/id");
+
+    let bad_now = binary()
+        .args([
+            "decide",
+            &example_path("preset-snapshot.json"),
+            "--now",
+            "noon",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(bad_now.status.code(), Some(1));
+    let problem: serde_json::Value = serde_json::from_slice(&bad_now.stderr).unwrap();
+    assert_eq!(problem["errors"][0]["parameter"], "now");
+}
+
+#[test]
+fn openapi_prints_the_committed_document() {
+    let output = binary().arg("openapi").output().unwrap();
+    assert!(output.status.success());
+    let committed = std::fs::read(format!(
+        "{}/openapi/openapi.json",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    assert!(
+        output.stdout == committed,
+        "`prebuild-decider openapi` differs from openapi/openapi.json"
+    );
+}
+
+#[tokio::test]
+async fn healthcheck_exits_zero_only_when_a_server_answers() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app()).await });
+    let check = |address: String| {
+        tokio::task::spawn_blocking(move || {
+            binary()
+                .args(["healthcheck", "--listen", &address])
+                .output()
+                .unwrap()
+        })
+    };
+    assert!(check(address.to_string()).await.unwrap().status.success());
+    // Port 9 on loopback: nothing listens there.
+    let refused = check("127.0.0.1:9".to_owned()).await.unwrap();
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(!refused.stderr.is_empty());
+}

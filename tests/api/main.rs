@@ -1,0 +1,8 @@
+//! Integration tests through the router (in-process) and over a real socket.
+
+mod bad_input;
+mod cli;
+mod endpoints;
+mod helpers;
+mod openapi;
+mod socket;

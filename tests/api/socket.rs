@@ -1,0 +1,71 @@
+//! One test over a real socket: the app served by axum on 127.0.0.1, called by a real client.
+
+use std::time::Duration;
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+async fn serve() -> std::net::SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, crate::helpers::app()).await });
+    address
+}
+
+#[tokio::test]
+async fn the_app_answers_over_a_real_socket_while_a_slow_client_stalls() {
+    let address = serve().await;
+    // A client that sends headers and half a body, then stalls, must not hold others up.
+    let mut stalled = TcpStream::connect(address).await.unwrap();
+    stalled
+        .write_all(b"POST /v1/presets/state HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{\"preset\":")
+        .await
+        .unwrap();
+
+    let stream = TcpStream::connect(address).await.unwrap();
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    let body = crate::helpers::snapshot().to_string();
+    let request = hyper::Request::post("/v1/presets/reconcile?now=2025-06-02T12:00:00Z")
+        .header("host", address.to_string())
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from(body)))
+        .unwrap();
+    let response = tokio::time::timeout(Duration::from_secs(10), sender.send_request(request))
+        .await
+        .expect("answered while another client stalls")
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let decision: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(
+        decision["actions"],
+        serde_json::json!({"action_type": "create", "create": 1})
+    );
+    drop(stalled);
+}
+
+#[tokio::test]
+async fn a_request_that_is_not_http_does_not_stop_the_server() {
+    let address = serve().await;
+    let mut garbage = TcpStream::connect(address).await.unwrap();
+    garbage
+        .write_all(b"\x00\x01\x02 not http at all\r\n\r\n")
+        .await
+        .unwrap();
+    let mut reply = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(5), garbage.read_to_end(&mut reply)).await;
+    let mut healthy = TcpStream::connect(address).await.unwrap();
+    healthy
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = String::new();
+    healthy.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+}
