@@ -84,7 +84,9 @@ pub async fn preset_actions(
     DecisionQuery(inputs): DecisionQuery,
     JsonBody(body): JsonBody,
 ) -> Result<Json<model::ActionsResponse>, Problem> {
-    decide::actions(&body, inputs).map(Json)
+    let answer = decide::actions(&body, inputs)?;
+    record(None, &answer.actions);
+    Ok(Json(answer))
 }
 
 /// Decide a preset: state and action
@@ -107,7 +109,9 @@ pub async fn preset_reconcile(
     DecisionQuery(inputs): DecisionQuery,
     JsonBody(body): JsonBody,
 ) -> Result<Json<model::Decision>, Problem> {
-    decide::reconcile(&body, inputs).map(Json)
+    let decision = decide::reconcile(&body, inputs)?;
+    record(Some(decision.preset_id), &decision.actions);
+    Ok(Json(decision))
 }
 
 /// Decide every preset
@@ -131,7 +135,23 @@ pub async fn global_reconcile(
     DecisionQuery(inputs): DecisionQuery,
     JsonBody(body): JsonBody,
 ) -> Result<Json<model::GlobalDecision>, Problem> {
-    decide::reconcile_global(&body, inputs).map(Json)
+    let answer = decide::reconcile_global(&body, inputs)?;
+    for decision in &answer.decisions {
+        record(Some(decision.preset_id), &decision.actions);
+    }
+    Ok(Json(answer))
+}
+
+/// Logs a decision at debug and counts it in the metrics.
+fn record(preset_id: Option<uuid::Uuid>, actions: &model::ReconciliationActions) {
+    let (to_create, to_delete) = match actions {
+        model::ReconciliationActions::Create(action) => (action.create.unsigned_abs().into(), 0),
+        model::ReconciliationActions::Delete(action) => (0, action.delete_ids.len() as u64),
+        model::ReconciliationActions::Backoff(_) => (0, 0),
+    };
+    let action_type = actions.action_type();
+    tracing::debug!(preset_id = ?preset_id, action_type, to_create, to_delete, "decided");
+    crate::telemetry::record_decision(action_type, to_create, to_delete);
 }
 
 /// Liveness

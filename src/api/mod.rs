@@ -6,6 +6,7 @@ pub mod doc;
 pub mod examples;
 pub mod extract;
 pub mod handlers;
+pub mod middleware;
 pub mod model;
 pub mod problem;
 pub mod wire;
@@ -17,7 +18,7 @@ use axum::body::Bytes;
 use axum::extract::Request;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::routing::{get, post};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -47,33 +48,70 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(handlers::readyz))
 }
 
-/// The OpenAPI document, as committed in `openapi/openapi.json` and served at [`OPENAPI_PATH`].
-pub fn openapi_json() -> String {
-    let (_, openapi) = documented_routes().split_for_parts();
+/// The document as committed: pretty JSON with a final newline.
+fn document_text(openapi: &utoipa::openapi::OpenApi) -> String {
     // Serializing the document's plain data cannot fail.
-    let mut text = openapi.to_pretty_json().unwrap_or_default();
-    text.push('\n');
-    text
+    openapi.to_pretty_json().unwrap_or_default() + "\n"
 }
 
-/// The whole application: every route, the fallbacks, and Swagger UI.
+/// The OpenAPI document, as committed in `openapi/openapi.json` and served at [`OPENAPI_PATH`].
+pub fn openapi_json() -> String {
+    document_text(&documented_routes().split_for_parts().1)
+}
+
+/// The whole application: every route, the fallbacks, Swagger UI, and the layers of
+/// [`middleware`].
 pub fn router(config: Config) -> Router {
+    // Install the metrics recorder before the first request is counted.
+    crate::telemetry::metrics_handle();
     let (routes, openapi) = documented_routes().split_for_parts();
-    let document = Bytes::from(openapi.to_pretty_json().unwrap_or_default() + "\n");
-    let state = AppState {
-        config: Arc::new(config),
-    };
+    let document = Bytes::from(document_text(&openapi));
     let swagger_ui = SwaggerUi::new("/swagger-ui")
         .config(utoipa_swagger_ui::Config::from(OPENAPI_PATH).try_it_out_enabled(true));
-    routes
+    let mut routes = routes
         .route(
             OPENAPI_PATH,
             get(move || async move { ([(header::CONTENT_TYPE, "application/json")], document) }),
         )
-        .merge(swagger_ui)
+        .merge(swagger_ui);
+    if config.serve_metrics {
+        routes = routes.route("/metrics", get(metrics));
+    }
+    if config.debug_endpoints {
+        routes = routes.route("/debug/panic", post(debug_panic));
+    }
+    let routes = routes
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .with_state(state)
+        .with_state(AppState {
+            config: Arc::new(config.clone()),
+        });
+    middleware::wrap(routes, &config)
+}
+
+/// `/metrics` alone, for a listener of its own (`--metrics-listen`): no token, no API.
+pub fn metrics_router() -> Router {
+    Router::new()
+        .route("/metrics", get(metrics))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+}
+
+/// The Prometheus text exposition of the process's metrics.
+async fn metrics() -> impl IntoResponse {
+    let text = crate::telemetry::metrics_handle().render();
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        text,
+    )
+}
+
+/// Panics on purpose, to show the panic path (mounted only with `--debug-endpoints`).
+async fn debug_panic() -> Problem {
+    panic!("POST /debug/panic was called (--debug-endpoints)");
 }
 
 async fn not_found(request: Request) -> Problem {

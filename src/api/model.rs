@@ -427,6 +427,17 @@ pub enum ReconciliationActions {
     Backoff(BackoffAction),
 }
 
+impl ReconciliationActions {
+    /// The `action_type`: `create`, `delete` or `backoff`.
+    pub fn action_type(&self) -> &'static str {
+        match self {
+            ReconciliationActions::Create(_) => "create",
+            ReconciliationActions::Delete(_) => "delete",
+            ReconciliationActions::Backoff(_) => "backoff",
+        }
+    }
+}
+
 impl From<domain::ReconciliationActions> for ReconciliationActions {
     fn from(actions: domain::ReconciliationActions) -> Self {
         match actions {

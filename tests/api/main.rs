@@ -5,4 +5,6 @@ mod cli;
 mod endpoints;
 mod helpers;
 mod openapi;
+mod process;
+mod production;
 mod socket;

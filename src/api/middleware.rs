@@ -1,0 +1,300 @@
+//! The layers every request passes, outermost first:
+//!
+//! 1. request id: `x-request-id` taken from the request or generated, and returned;
+//! 2. a trace span per request (request id, method, route, status, latency);
+//! 3. metrics (requests by route, method and status; durations; in flight);
+//! 4. CORS, when origins are configured (so even refusals below carry its headers);
+//! 5. a panic catcher answering 500 as a problem;
+//! 6. the request timeout, answering 408;
+//! 7. load shedding around one global concurrency limit, answering 503 with `Retry-After`;
+//! 8. inside the router, on matched routes: bearer-token auth on `/v1/*`, `/v2/*`, `/debug/*`
+//!    and `/metrics` when a token is set (so a 401 is counted under its route).
+//!
+//! Layers 1–7 wrap the whole router as one service, so the concurrency limit is global (as a
+//! `Router::layer` it would be one limit per route). The route is known only inside the router:
+//! the metrics layer hands down a [`RouteSlot`] that routing fills, which survives a panic.
+
+use std::any::Any;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use axum::Router;
+use axum::error_handling::HandleErrorLayer;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::header::{self, HeaderValue};
+use axum::http::{Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use tower::ServiceBuilder;
+use tower::limit::ConcurrencyLimitLayer;
+use tower::load_shed::LoadShedLayer;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::CorsLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use tracing::Span;
+use tracing::field::Empty;
+
+use super::problem::Problem;
+use crate::config::{ApiToken, Config};
+use crate::telemetry;
+
+/// The route a request matched, as a static label; `unmatched` when none did. Set on the
+/// response for the layers outside the router.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MatchedRoute(pub &'static str);
+
+/// Where routing writes the matched route for the layers outside it (a request extension).
+#[derive(Clone, Debug, Default)]
+struct RouteSlot(Arc<OnceLock<&'static str>>);
+
+/// Every route template the router registers, so each has a static metrics label.
+pub const ROUTES: &[&str] = &[
+    "/v1/presets/state",
+    "/v1/presets/actions",
+    "/v1/presets/reconcile",
+    "/v1/global/reconcile",
+    "/v1/version",
+    "/v2/presets/reconcile",
+    "/v2/global/reconcile",
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/api-docs/openapi.json",
+    "/swagger-ui",
+    "/swagger-ui/",
+    "/swagger-ui/{*rest}",
+    "/debug/panic",
+];
+
+/// Wraps the routes in every layer; see the module documentation for the order.
+pub fn wrap(routes: Router, config: &Config) -> Router {
+    let routes = routes
+        .route_layer(middleware::from_fn_with_state(
+            config.api_token.clone(),
+            require_token,
+        ))
+        .route_layer(middleware::from_fn(record_route));
+    let cors = (!config.cors_allow_origins.is_empty()).then(|| {
+        CorsLayer::new()
+            .allow_origin(config.cors_allow_origins.clone())
+            .allow_methods([Method::GET, Method::POST])
+            .allow_headers([
+                header::CONTENT_TYPE,
+                header::AUTHORIZATION,
+                header::HeaderName::from_static("x-request-id"),
+            ])
+            .expose_headers([header::HeaderName::from_static("x-request-id")])
+    });
+    let service = ServiceBuilder::new()
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_request(())
+                .on_response(record_answer)
+                .on_failure(()),
+        )
+        .layer(middleware::from_fn(record_metrics))
+        .option_layer(cors)
+        .layer(CatchPanicLayer::custom(panic_answer))
+        .layer(middleware::from_fn_with_state(
+            config.request_timeout,
+            time_limit,
+        ))
+        .layer(HandleErrorLayer::new(|_: tower::BoxError| async {
+            overloaded()
+        }))
+        .layer(LoadShedLayer::new())
+        .layer(ConcurrencyLimitLayer::new(config.max_in_flight))
+        .service(routes);
+    Router::new().fallback_service(service)
+}
+
+/// Writes the matched route into the request's [`RouteSlot`], for the span and the metrics.
+async fn record_route(request: Request, next: Next) -> Response {
+    if let (Some(path), Some(slot)) = (
+        request.extensions().get::<MatchedPath>(),
+        request.extensions().get::<RouteSlot>(),
+    ) {
+        let _ = slot.0.set(route_label(path.as_str()));
+    }
+    next.run(request).await
+}
+
+/// The static label of a route template (`other` for one missing from [`ROUTES`]).
+pub fn route_label(template: &str) -> &'static str {
+    ROUTES
+        .iter()
+        .find(|route| **route == template)
+        .copied()
+        .unwrap_or("other")
+}
+
+fn matched_route(response: &Response<impl Sized>) -> &'static str {
+    response
+        .extensions()
+        .get::<MatchedRoute>()
+        .map_or("unmatched", |route| route.0)
+}
+
+fn request_span(request: &Request<impl Sized>) -> Span {
+    let request_id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    tracing::info_span!(
+        "request",
+        request_id,
+        method = telemetry::method_label(request.method()),
+        route = Empty,
+        status = Empty,
+        latency_us = Empty,
+    )
+}
+
+fn record_answer<B>(response: &Response<B>, latency: Duration, span: &Span) {
+    let status = response.status().as_u16();
+    span.record("route", matched_route(response));
+    span.record("status", status);
+    span.record("latency_us", latency.as_micros() as u64);
+    if response.status().is_server_error() {
+        tracing::error!("answered with a server error");
+    } else {
+        tracing::debug!("answered");
+    }
+}
+
+/// Counts the request and its duration; keeps the in-flight gauge, even if the client leaves.
+/// Hands routing a [`RouteSlot`] and puts the route on the response as [`MatchedRoute`].
+async fn record_metrics(mut request: Request, next: Next) -> Response {
+    struct InFlight;
+    impl Drop for InFlight {
+        fn drop(&mut self) {
+            metrics::gauge!(telemetry::HTTP_IN_FLIGHT).decrement(1.0);
+        }
+    }
+    let started = std::time::Instant::now();
+    let method = telemetry::method_label(request.method());
+    metrics::gauge!(telemetry::HTTP_IN_FLIGHT).increment(1.0);
+    let _in_flight = InFlight;
+    let slot = RouteSlot::default();
+    request.extensions_mut().insert(slot.clone());
+    let mut response = next.run(request).await;
+    let route = slot.0.get().copied().unwrap_or("unmatched");
+    response.extensions_mut().insert(MatchedRoute(route));
+    let status = telemetry::status_label(response.status());
+    metrics::counter!(telemetry::HTTP_REQUESTS, "route" => route, "method" => method, "status" => status)
+        .increment(1);
+    metrics::histogram!(telemetry::HTTP_DURATION, "route" => route)
+        .record(started.elapsed().as_secs_f64());
+    response
+}
+
+/// A panic in a handler: already logged by the panic hook with the request's span; answered
+/// 500 without details.
+fn panic_answer(_: Box<dyn Any + Send + 'static>) -> Response {
+    tracing::error!("a handler panicked; answered 500 and still serving");
+    Problem::internal().into_response()
+}
+
+async fn time_limit(State(limit): State<Duration>, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => Problem::http(
+            StatusCode::REQUEST_TIMEOUT,
+            format!("the request was not complete within the server's timeout of {limit:?}"),
+        )
+        .into_response(),
+    }
+}
+
+/// The answer to a request beyond `--max-in-flight`: shed at once, never queued.
+fn overloaded() -> Response {
+    Problem::http(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "too many requests in flight: retry after the Retry-After delay",
+    )
+    .with_header(header::RETRY_AFTER, HeaderValue::from_static("1"))
+    .into_response()
+}
+
+/// Whether a path needs the bearer token when one is configured.
+fn needs_token(path: &str) -> bool {
+    ["/v1/", "/v2/", "/debug/"]
+        .iter()
+        .any(|prefix| path.starts_with(prefix))
+        || path == "/metrics"
+}
+
+async fn require_token(
+    State(token): State<Option<ApiToken>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let Some(token) = token.filter(|_| needs_token(request.uri().path())) else {
+        return next.run(request).await;
+    };
+    let presented = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, credentials)| credentials.trim());
+    match presented {
+        Some(credentials) if token.matches(credentials.as_bytes()) => next.run(request).await,
+        Some(_) => unauthorized(
+            "the bearer token is not the one configured",
+            "Bearer error=\"invalid_token\"",
+        ),
+        None => unauthorized("send Authorization: Bearer <token>", "Bearer"),
+    }
+}
+
+fn unauthorized(detail: &str, challenge: &'static str) -> Response {
+    Problem::http(StatusCode::UNAUTHORIZED, detail)
+        .with_header(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static(challenge),
+        )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_token_guards_the_api_and_metrics_only() {
+        for path in [
+            "/v1/presets/reconcile",
+            "/v1/anything",
+            "/v2/global/reconcile",
+            "/metrics",
+            "/debug/panic",
+        ] {
+            assert!(needs_token(path), "{path}");
+        }
+        for path in [
+            "/healthz",
+            "/readyz",
+            "/api-docs/openapi.json",
+            "/swagger-ui/",
+            "/v1",
+            "/metricsx",
+        ] {
+            assert!(!needs_token(path), "{path}");
+        }
+    }
+
+    #[test]
+    fn every_known_route_has_its_own_label() {
+        for route in ROUTES {
+            assert_eq!(route_label(route), *route);
+        }
+        assert_eq!(route_label("/not/registered"), "other");
+    }
+}
