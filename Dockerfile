@@ -17,6 +17,8 @@
 ARG RUST_VERSION=1.95
 
 FROM rust:${RUST_VERSION}-slim-bookworm AS build
+# The commit to report in build info and /v1/version (the context has no .git).
+ARG REVISION=unknown
 WORKDIR /src
 
 # The whole context is copied (see .dockerignore for what is kept out), so a
@@ -31,7 +33,7 @@ COPY . .
 RUN --mount=type=cache,target=/usr/local/cargo/registry,sharing=locked \
     --mount=type=cache,target=/usr/local/cargo/git/db,sharing=locked \
     --mount=type=cache,target=/src/target,sharing=locked \
-    cargo build --release --locked --bin prebuild-decider \
+    PREBUILD_DECIDER_COMMIT="${REVISION}" cargo build --release --locked --bin prebuild-decider \
     && install -D -m 0755 target/release/prebuild-decider /out/prebuild-decider
 
 FROM gcr.io/distroless/cc-debian12:nonroot AS runtime
@@ -50,7 +52,7 @@ COPY --from=build /out/prebuild-decider /usr/local/bin/prebuild-decider
 # Listen on all interfaces inside the container (the binary's own default is
 # loopback only, which is unreachable through a published port). The
 # healthcheck subcommand reads the same variable and probes a wildcard address
-# on 127.0.0.1. Logs go to stdout as JSON lines for log collectors.
+# on 127.0.0.1. Logs go to stderr as JSON lines for log collectors.
 ENV PREBUILD_DECIDER_LISTEN=0.0.0.0:8080 \
     PREBUILD_DECIDER_LOG_FORMAT=json
 
