@@ -1,0 +1,348 @@
+//! The v2 decision: rules 1–6 of `api-contract-v2.md`, in the contract's order.
+//!
+//! The shape follows the seed (`calculate_state`, `calculate_actions`), grown the way Coder's own
+//! code grew: expired prebuilds are told apart at `now`, the target may come from a schedule,
+//! and a pass answers a list of actions. v1's pieces are reused where v2 keeps them: v1's state
+//! gives `actual` and the in-progress sums, and v1's decision gives the backoff answer.
+
+use uuid::Uuid;
+
+use super::schedule::{Target, TargetSource};
+use super::snapshot::{PresetAdditions, PresetSnapshotV2, SnapshotErrorV2};
+use crate::domain::go_time::{GoDuration, Timestamp};
+use crate::domain::reconcile::{ReconciliationActions, ReconciliationState};
+use crate::domain::snapshot::{PresetSnapshot, RunningPrebuild, SnapshotError};
+
+/// The derived counts of a preset's prebuilds under v2's rules.
+///
+/// A running prebuild is *expired* at `now` when it was created before the preset's
+/// `last_invalidated_at`, or has lived longer than its TTL; the others are *live*.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StateV2 {
+    /// Running prebuilds, expired and live alike (as v1's `actual`).
+    pub actual: i32,
+    /// The target when the preset is active (`scheduled_target`), 0 otherwise.
+    pub desired: i32,
+    /// Live running prebuilds that are ready to be claimed, when the preset is active; 0
+    /// otherwise. Expired ones are not counted: they are about to be deleted.
+    pub eligible: i32,
+    /// Live running prebuilds beyond `desired` (`max(live − desired, 0)`), when the preset is
+    /// active; 0 otherwise. Expired ones are deleted by their own action, so they are not
+    /// extraneous.
+    pub extraneous: i32,
+    /// Builds starting (every in-progress row of the preset, as in v1).
+    pub starting: i32,
+    /// Builds stopping.
+    pub stopping: i32,
+    /// Builds deleting.
+    pub deleting: i32,
+    /// Running prebuilds expired at `now`, whether the preset is active or not.
+    pub expired: i32,
+    /// The target rule 2 gives, before the active check: told even for an inactive preset.
+    pub scheduled_target: i32,
+    /// Where `scheduled_target` came from.
+    pub target_source: TargetSource,
+    /// Why the schedules were set aside, when they were.
+    pub schedule_error: Option<String>,
+    /// Whether the preset is hard-limited (so it creates nothing).
+    pub hard_limited: bool,
+}
+
+impl StateV2 {
+    /// The fields v1's state has, under v1's names.
+    pub fn v1_fields(&self) -> ReconciliationState {
+        ReconciliationState {
+            actual: self.actual,
+            desired: self.desired,
+            eligible: self.eligible,
+            extraneous: self.extraneous,
+            starting: self.starting,
+            stopping: self.stopping,
+            deleting: self.deleting,
+        }
+    }
+}
+
+/// One action of a v2 decision: v1's three kinds and cancelling pending jobs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ActionV2 {
+    /// Create this many prebuilds (always above 0).
+    Create(i32),
+    /// Delete these prebuilds (never an empty list).
+    Delete(Vec<Uuid>),
+    /// Create nothing until this instant, because recent builds failed; always alone.
+    Backoff(Timestamp),
+    /// Cancel this many jobs queued on a non-active version (always above 0).
+    CancelPending(i32),
+}
+
+/// One preset's v2 decision.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecisionV2 {
+    /// The preset decided.
+    pub preset_id: Uuid,
+    /// The derived counts.
+    pub state: StateV2,
+    /// What to do, in order; empty when there is nothing to do.
+    pub actions: Vec<ActionV2>,
+    /// Whether a later pass may skip this preset (rule 6).
+    pub can_skip: bool,
+}
+
+impl DecisionV2 {
+    /// The contract's `noop`: the action list is empty.
+    pub fn is_noop(&self) -> bool {
+        self.actions.is_empty()
+    }
+}
+
+impl PresetSnapshotV2 {
+    /// Whether the preset's version is the active one and its template neither deleted nor
+    /// deprecated (v1's rule, unchanged).
+    pub fn is_active(&self) -> bool {
+        self.view().is_active()
+    }
+
+    /// The counts at `now`.
+    pub fn calculate_state(&self, now: Timestamp) -> StateV2 {
+        let view = self.view();
+        view.calculate_state(&view.expired_at(now), now)
+    }
+
+    /// The actions at `now`, with `backoff_interval` per failure. The only error is v1's: a
+    /// backoff window past Go's `time.Duration` or past year 9999.
+    pub fn calculate_actions(
+        &self,
+        now: Timestamp,
+        backoff_interval: GoDuration,
+    ) -> Result<Vec<ActionV2>, SnapshotErrorV2> {
+        let view = self.view();
+        let expired = view.expired_at(now);
+        let state = view.calculate_state(&expired, now);
+        Ok(view.calculate_actions(&expired, &state, now, backoff_interval)?)
+    }
+
+    /// Rule 6: whether a later pass may skip this preset.
+    pub fn can_skip(&self) -> bool {
+        self.view().can_skip()
+    }
+
+    /// State, actions and `can_skip` together, at `now` with `backoff_interval` per failure.
+    pub fn decide(
+        &self,
+        now: Timestamp,
+        backoff_interval: GoDuration,
+    ) -> Result<DecisionV2, SnapshotErrorV2> {
+        Ok(self.view().decide(now, backoff_interval)?)
+    }
+
+    /// The snapshot as the decision reads it.
+    fn view(&self) -> PresetView<'_> {
+        PresetView {
+            seed: &self.seed,
+            additions: &self.additions,
+        }
+    }
+}
+
+/// One preset's checked rows, borrowed: a single snapshot's, or one preset's of a global
+/// snapshot (which keeps v1's split and v2's additions side by side, so nothing is copied).
+#[derive(Clone, Copy)]
+pub(super) struct PresetView<'a> {
+    /// v1's rows of the preset.
+    pub(super) seed: &'a PresetSnapshot,
+    /// v2's additions for the same preset.
+    pub(super) additions: &'a PresetAdditions,
+}
+
+impl PresetView<'_> {
+    fn is_active(&self) -> bool {
+        self.seed.is_active()
+    }
+
+    fn running(&self) -> &[RunningPrebuild] {
+        self.seed.running()
+    }
+
+    /// Rule 1: for each running prebuild, in input order, whether it is expired at `now`.
+    fn expired_at(&self, now: Timestamp) -> Vec<bool> {
+        let expiry = self.additions.expiry;
+        self.running()
+            .iter()
+            .map(|prebuild| expiry.is_expired(prebuild.created_at, now))
+            .collect()
+    }
+
+    /// Rule 2: the target at `now`, before the active check.
+    fn target_at(&self, now: Timestamp) -> Target {
+        self.additions
+            .target_rule
+            .target(self.seed.preset().desired_instances, now)
+    }
+
+    /// The counts, given which running prebuilds are expired at `now`.
+    fn calculate_state(&self, expired: &[bool], now: Timestamp) -> StateV2 {
+        // v1's state gives `actual` (every running row) and the in-progress sums as they are,
+        // and for an inactive preset its desired, eligible and extraneous are already 0.
+        let mut state = self.seed.calculate_state();
+        let target = self.target_at(now);
+        let running = self.running();
+        // At most the running count, which v1's checks cap at i32::MAX.
+        let expired_count = expired.iter().filter(|&&is_expired| is_expired).count() as i32;
+        if self.is_active() {
+            let live = state.actual - expired_count;
+            state.desired = target.instances;
+            state.eligible = running
+                .iter()
+                .zip(expired)
+                .filter(|&(prebuild, &is_expired)| prebuild.ready && !is_expired)
+                .count() as i32;
+            state.extraneous = (live - state.desired).max(0);
+        }
+        StateV2 {
+            actual: state.actual,
+            desired: state.desired,
+            eligible: state.eligible,
+            extraneous: state.extraneous,
+            starting: state.starting,
+            stopping: state.stopping,
+            deleting: state.deleting,
+            expired: expired_count,
+            scheduled_target: target.instances,
+            target_source: target.source,
+            schedule_error: target.schedule_error,
+            hard_limited: self.additions.is_hard_limited,
+        }
+    }
+
+    /// Rules 3–5, in order: backoff alone; else the inactive rule; else the active rule.
+    fn calculate_actions(
+        &self,
+        expired: &[bool],
+        state: &StateV2,
+        now: Timestamp,
+        backoff_interval: GoDuration,
+    ) -> Result<Vec<ActionV2>, SnapshotError> {
+        if let Some(until) = self.backoff_until(now, backoff_interval)? {
+            return Ok(vec![ActionV2::Backoff(until)]);
+        }
+        if !self.is_active() {
+            return Ok(self.handle_inactive_template_version());
+        }
+        Ok(self.handle_active_template_version(expired, state))
+    }
+
+    /// Rule 3: v1's backoff check, by v1's own code.
+    ///
+    /// v1 keeps the check private, so this asks v1's whole decision of a snapshot holding only
+    /// the preset row and the backoff row: backoff is v1's first rule, so the answer is its
+    /// `Backoff` exactly when v1 would back off (same window, same `now == until` quirk, same
+    /// errors), and with no running rows the rest of v1's decision costs nothing.
+    fn backoff_until(
+        &self,
+        now: Timestamp,
+        backoff_interval: GoDuration,
+    ) -> Result<Option<Timestamp>, SnapshotError> {
+        let Some(backoff) = self.seed.backoff() else {
+            return Ok(None);
+        };
+        let probe = PresetSnapshot::from_checked(
+            *self.seed.preset(),
+            Vec::new(),
+            Vec::new(),
+            Some(*backoff),
+        );
+        match probe.calculate_actions(now, backoff_interval)? {
+            ReconciliationActions::Backoff(until) => Ok(Some(until)),
+            ReconciliationActions::Create(_) | ReconciliationActions::Delete(_) => Ok(None),
+        }
+    }
+
+    /// Rule 4: cancel the pending jobs, then delete every running prebuild, expired ones
+    /// included, oldest first, in one action.
+    ///
+    /// Deliberate: upstream deletes only the live ones here and leaks the expired ones. As in
+    /// v1, prebuilds already being deleted are listed again.
+    fn handle_inactive_template_version(&self) -> Vec<ActionV2> {
+        let mut actions = Vec::new();
+        if self.additions.pending_count > 0 {
+            actions.push(ActionV2::CancelPending(self.additions.pending_count));
+        }
+        if !self.running().is_empty() {
+            actions.push(ActionV2::Delete(oldest_first(
+                self.running().iter(),
+                self.running().len(),
+            )));
+        }
+        actions
+    }
+
+    /// Rule 5: delete the expired prebuilds (input order), then the oldest extraneous live ones,
+    /// then create what is missing beyond the live ones and those starting, unless the preset
+    /// is hard-limited. Pending jobs are left alone: they belong to an active version.
+    fn handle_active_template_version(&self, expired: &[bool], state: &StateV2) -> Vec<ActionV2> {
+        let mut actions = Vec::new();
+        let (expired_rows, live_rows): (Vec<_>, Vec<_>) = self
+            .running()
+            .iter()
+            .zip(expired)
+            .partition(|&(_, &is_expired)| is_expired);
+        if !expired_rows.is_empty() {
+            actions.push(ActionV2::Delete(
+                expired_rows
+                    .iter()
+                    .map(|(prebuild, _)| prebuild.id)
+                    .collect(),
+            ));
+        }
+        if state.extraneous > 0 {
+            actions.push(ActionV2::Delete(oldest_first(
+                live_rows.iter().map(|&(prebuild, _)| prebuild),
+                state.extraneous as usize,
+            )));
+        }
+        // In i64: with extraneous live prebuilds, desired − live − starting can pass int32.
+        let live = live_rows.len() as i64;
+        let to_create = (i64::from(state.desired) - live - i64::from(state.starting)).max(0) as i32;
+        // Deliberate: upstream computes this create and its reconciler drops it for a
+        // hard-limited preset; here the decision itself leaves it out.
+        if to_create > 0 && !self.additions.is_hard_limited {
+            actions.push(ActionV2::Create(to_create));
+        }
+        actions
+    }
+
+    /// Rule 6: only an inactive preset with nothing running, nothing pending and no backoff row
+    /// (whatever it counts) may be skipped; hard-limited or not does not matter.
+    fn can_skip(&self) -> bool {
+        !self.is_active()
+            && self.running().is_empty()
+            && self.additions.pending_count == 0
+            && self.seed.backoff().is_none()
+    }
+
+    /// State, actions and `can_skip`, with the expiry rule evaluated once for both.
+    pub(super) fn decide(
+        &self,
+        now: Timestamp,
+        backoff_interval: GoDuration,
+    ) -> Result<DecisionV2, SnapshotError> {
+        let expired = self.expired_at(now);
+        let state = self.calculate_state(&expired, now);
+        let actions = self.calculate_actions(&expired, &state, now, backoff_interval)?;
+        Ok(DecisionV2 {
+            preset_id: self.seed.preset().id,
+            state,
+            actions,
+            can_skip: self.can_skip(),
+        })
+    }
+}
+
+/// The IDs of the `n` oldest prebuilds, oldest first; equal `created_at` values keep their input
+/// order (a stable sort), as in v1.
+fn oldest_first<'a>(prebuilds: impl Iterator<Item = &'a RunningPrebuild>, n: usize) -> Vec<Uuid> {
+    let mut oldest: Vec<&RunningPrebuild> = prebuilds.collect();
+    oldest.sort_by_key(|prebuild| prebuild.created_at);
+    oldest.iter().take(n).map(|prebuild| prebuild.id).collect()
+}
