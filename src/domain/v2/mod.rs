@@ -30,3 +30,6 @@ pub use schedule::{Target, TargetRule, TargetSource};
 pub use snapshot::{
     FieldV2, PendingCount, PresetRowsV2, PresetSnapshotV2, PresetV2, Schedule, SnapshotErrorV2,
 };
+
+#[cfg(test)]
+mod tests;
