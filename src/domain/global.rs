@@ -9,6 +9,7 @@ use std::collections::hash_map::Entry;
 
 use uuid::Uuid;
 
+use super::explain::Explanation;
 use super::go_time::{GoDuration, Timestamp};
 use super::reconcile::{ReconciliationActions, ReconciliationState};
 use super::snapshot::{
@@ -39,6 +40,21 @@ impl PresetSnapshot {
             state: self.calculate_state(),
             actions: self.calculate_actions(now, backoff_interval)?,
         })
+    }
+
+    /// [`PresetSnapshot::decide`], with the rules the action went through.
+    pub fn decide_explained(
+        &self,
+        now: Timestamp,
+        backoff_interval: GoDuration,
+    ) -> Result<(Decision, Explanation), SnapshotError> {
+        let (actions, explanation) = self.explain_actions(now, backoff_interval)?;
+        let decision = Decision {
+            preset_id: self.preset.id,
+            state: self.calculate_state(),
+            actions,
+        };
+        Ok((decision, explanation))
     }
 }
 
@@ -144,11 +160,27 @@ impl GlobalSnapshot {
         now: Timestamp,
         backoff_interval: GoDuration,
     ) -> Result<Vec<Decision>, SnapshotError> {
+        self.each_preset(|snapshot| snapshot.decide(now, backoff_interval))
+    }
+
+    /// [`GlobalSnapshot::decide`], each decision with its explanation.
+    pub fn decide_explained(
+        &self,
+        now: Timestamp,
+        backoff_interval: GoDuration,
+    ) -> Result<Vec<(Decision, Explanation)>, SnapshotError> {
+        self.each_preset(|snapshot| snapshot.decide_explained(now, backoff_interval))
+    }
+
+    fn each_preset<T>(
+        &self,
+        decide: impl Fn(&PresetSnapshot) -> Result<T, SnapshotError>,
+    ) -> Result<Vec<T>, SnapshotError> {
         self.presets
             .iter()
             .zip(&self.backoff_rows)
             .map(|(snapshot, backoff_row)| {
-                snapshot.decide(now, backoff_interval).map_err(|error| {
+                decide(snapshot).map_err(|error| {
                     // The only decision error is about the preset's backoff row: name it as the
                     // caller listed it.
                     relocate_backoff_error(error, backoff_row.unwrap_or_default())

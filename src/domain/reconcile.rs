@@ -6,6 +6,7 @@
 
 use uuid::Uuid;
 
+use super::explain::{Explanation, NoTrace, Trace};
 use super::go_time::{GoDuration, Timestamp};
 use super::snapshot::{Field, PresetSnapshot, SnapshotError, Transition};
 
@@ -85,13 +86,46 @@ impl PresetSnapshot {
         now: Timestamp,
         backoff_interval: GoDuration,
     ) -> Result<ReconciliationActions, SnapshotError> {
-        if let Some(actions) = self.needs_backoff_period(now, backoff_interval)? {
+        self.calculate_actions_traced(now, backoff_interval, &mut NoTrace)
+    }
+
+    /// [`PresetSnapshot::calculate_actions`], with the rules it went through.
+    pub fn explain_actions(
+        &self,
+        now: Timestamp,
+        backoff_interval: GoDuration,
+    ) -> Result<(ReconciliationActions, Explanation), SnapshotError> {
+        let mut explanation = Explanation::default();
+        let actions = self.calculate_actions_traced(now, backoff_interval, &mut explanation)?;
+        Ok((actions, explanation))
+    }
+
+    /// [`PresetSnapshot::calculate_actions`], reporting each rule to `trace`: one code path
+    /// for explained and unexplained decisions.
+    pub fn calculate_actions_traced(
+        &self,
+        now: Timestamp,
+        backoff_interval: GoDuration,
+        trace: &mut impl Trace,
+    ) -> Result<ReconciliationActions, SnapshotError> {
+        if let Some(actions) = self.needs_backoff_period(now, backoff_interval, trace)? {
             return Ok(actions);
         }
         if !self.is_active() {
-            return Ok(self.handle_inactive_template_version());
+            trace.step("inactive", || {
+                format!(
+                    "template version is not active ({})",
+                    self.inactive_reasons()
+                )
+            });
+            return Ok(self.handle_inactive_template_version(trace));
         }
-        Ok(self.handle_active_template_version())
+        trace.step("active", || {
+            "template version is active (the preset's version is the active one; the template \
+             is neither deleted nor deprecated)"
+                .to_owned()
+        });
+        Ok(self.handle_active_template_version(trace))
     }
 
     /// `isActive`: the preset's version is the active one, and the template is neither deleted
@@ -100,17 +134,48 @@ impl PresetSnapshot {
         self.preset.using_active_version && !self.preset.deleted && !self.preset.deprecated
     }
 
+    /// Why the preset is inactive, e.g. `not the active version, deprecated`.
+    fn inactive_reasons(&self) -> String {
+        let reasons = [
+            (!self.preset.using_active_version, "not the active version"),
+            (self.preset.deleted, "deleted"),
+            (self.preset.deprecated, "deprecated"),
+        ];
+        let named: Vec<_> = reasons
+            .iter()
+            .filter(|(holds, _)| *holds)
+            .map(|(_, why)| *why)
+            .collect();
+        named.join(", ")
+    }
+
     /// `handleActiveTemplateVersion`: delete the oldest extraneous prebuilds, or else create
     /// what is missing beyond those already starting.
-    fn handle_active_template_version(&self) -> ReconciliationActions {
+    fn handle_active_template_version(&self, trace: &mut impl Trace) -> ReconciliationActions {
         let state = self.calculate_state();
         if state.extraneous > 0 {
+            trace.step("extraneous", || {
+                format!(
+                    "{} running, {} desired: delete the oldest {}",
+                    state.actual, state.desired, state.extraneous
+                )
+            });
             return ReconciliationActions::Delete(
                 self.get_oldest_prebuild_ids(state.extraneous as usize),
             );
         }
         // Cannot overflow: extraneous is 0, so desired >= actual, and starting >= 0.
         let prebuilds_to_create = (state.desired - state.actual - state.starting).max(0);
+        trace.step("create", || {
+            format!(
+                "{} desired − {} running − {} starting = {}: create {}",
+                state.desired,
+                state.actual,
+                state.starting,
+                state.desired - state.actual - state.starting,
+                prebuilds_to_create
+            )
+        });
         ReconciliationActions::Create(prebuilds_to_create)
     }
 
@@ -118,7 +183,16 @@ impl PresetSnapshot {
     ///
     /// Quirk kept: despite the seed's comment, prebuilds already being deleted are not excluded;
     /// every running row is listed, and with none the answer is an empty delete (a no-op).
-    fn handle_inactive_template_version(&self) -> ReconciliationActions {
+    fn handle_inactive_template_version(&self, trace: &mut impl Trace) -> ReconciliationActions {
+        trace.step("delete_all", || {
+            let (_, _, deleting) = self.count_in_progress();
+            format!(
+                "{} running: delete every one, oldest first (the seed does not subtract the {} \
+                 already being deleted)",
+                self.running.len(),
+                deleting
+            )
+        });
         ReconciliationActions::Delete(self.get_oldest_prebuild_ids(self.running.len()))
     }
 
@@ -131,11 +205,16 @@ impl PresetSnapshot {
         &self,
         now: Timestamp,
         backoff_interval: GoDuration,
+        trace: &mut impl Trace,
     ) -> Result<Option<ReconciliationActions>, SnapshotError> {
         let Some(backoff) = &self.backoff else {
+            trace.step("backoff", || {
+                "no backoff row: no recent failures".to_owned()
+            });
             return Ok(None);
         };
         if backoff.num_failed == 0 {
+            trace.step("backoff", || "0 failures on record: no backoff".to_owned());
             return Ok(None);
         }
         let field = Field::BackoffNumFailed { row: 0 };
@@ -154,7 +233,24 @@ impl PresetSnapshot {
                 last_build_at: backoff.last_build_at,
             },
         )?;
-        if now.is_after(&backoff_until) {
+        let after = now.is_after(&backoff_until);
+        trace.step("backoff", || {
+            format!(
+                "{} failures, last at {}, window {} × {}, until {}, now ({}) is {}",
+                backoff.num_failed,
+                backoff.last_build_at,
+                backoff.num_failed,
+                backoff_interval,
+                backoff_until,
+                now,
+                if after {
+                    "after it: no backoff"
+                } else {
+                    "not after it: back off"
+                }
+            )
+        });
+        if after {
             return Ok(None);
         }
         Ok(Some(ReconciliationActions::Backoff(backoff_until)))

@@ -702,3 +702,134 @@ mod global {
         assert_eq!(error.field(), Field::BackoffNumFailed { row: 1 });
     }
 }
+
+mod explanations {
+    use super::*;
+
+    fn explained(s: &PresetSnapshot) -> Vec<String> {
+        let (actions, explanation) = s.explain_actions(at(NOW), MINUTE).unwrap();
+        assert_eq!(
+            actions,
+            s.calculate_actions(at(NOW), MINUTE).unwrap(),
+            "same decision"
+        );
+        explanation.0.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn a_backoff_names_its_failures_window_end_and_now() {
+        let s = snapshot(
+            active(2),
+            vec![],
+            vec![],
+            Some(failures(2, "2025-06-02T11:59:00Z")),
+        );
+        assert_eq!(
+            explained(&s),
+            [
+                "backoff: 2 failures, last at 2025-06-02T11:59:00Z, window 2 × 1m0s, until \
+              2025-06-02T12:01:00Z, now (2025-06-02T12:00:00Z) is not after it: back off"
+            ]
+        );
+    }
+
+    #[test]
+    fn an_expired_backoff_says_so_and_goes_on_to_the_next_rule() {
+        let s = snapshot(
+            active(2),
+            vec![],
+            vec![],
+            Some(failures(1, "2025-06-02T11:00:00Z")),
+        );
+        let steps = explained(&s);
+        assert!(steps[0].ends_with("is after it: no backoff"), "{steps:?}");
+        assert!(steps[1].starts_with("active: "), "{steps:?}");
+        assert_eq!(
+            steps[2],
+            "create: 2 desired − 0 running − 0 starting = 2: create 2"
+        );
+    }
+
+    #[test]
+    fn an_inactive_preset_names_why_and_how_many_it_deletes() {
+        let preset = Preset {
+            deprecated: true,
+            ..active(2)
+        };
+        let s = snapshot(
+            preset,
+            three_running(),
+            vec![progress(Transition::Delete, 1)],
+            None,
+        );
+        assert_eq!(
+            explained(&s),
+            [
+                "backoff: no backoff row: no recent failures",
+                "inactive: template version is not active (deprecated)",
+                "delete_all: 3 running: delete every one, oldest first (the seed does not \
+                 subtract the 1 already being deleted)"
+            ]
+        );
+        let several = Preset {
+            using_active_version: false,
+            deleted: true,
+            ..active(2)
+        };
+        let s = snapshot(several, vec![], vec![], Some(failures(0, NOW)));
+        assert_eq!(
+            explained(&s)[1],
+            "inactive: template version is not active (not the active version, deleted)"
+        );
+        assert_eq!(
+            explained(&s)[0],
+            "backoff: 0 failures on record: no backoff"
+        );
+    }
+
+    #[test]
+    fn extraneous_prebuilds_give_running_desired_and_how_many_go() {
+        let s = snapshot(active(2), three_running(), vec![], None);
+        assert_eq!(
+            explained(&s)[2],
+            "extraneous: 3 running, 2 desired: delete the oldest 1"
+        );
+    }
+
+    #[test]
+    fn a_create_shows_its_arithmetic_even_when_it_clamps_to_zero() {
+        let s = snapshot(
+            active(4),
+            three_running(),
+            vec![progress(Transition::Start, 3)],
+            None,
+        );
+        assert_eq!(
+            explained(&s)[2],
+            "create: 4 desired − 3 running − 3 starting = -2: create 0"
+        );
+    }
+
+    #[test]
+    fn a_global_explanation_is_per_preset_and_decides_the_same() {
+        let presets = vec![
+            Preset {
+                id: id(1),
+                ..active(1)
+            },
+            Preset {
+                id: id(2),
+                deleted: true,
+                ..active(1)
+            },
+        ];
+        let global = GlobalSnapshot::new(presets, vec![], vec![], vec![]).unwrap();
+        let explained = global.decide_explained(at(NOW), MINUTE).unwrap();
+        let plain = global.decide(at(NOW), MINUTE).unwrap();
+        assert_eq!(
+            explained.iter().map(|(d, _)| d.clone()).collect::<Vec<_>>(),
+            plain
+        );
+        assert_eq!(explained[1].1.0[1].rule, "inactive");
+    }
+}

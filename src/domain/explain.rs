@@ -1,0 +1,51 @@
+//! Explanations: the rules a decision went through, in order, with the numbers that decided.
+//!
+//! The decision takes a [`Trace`]. The ordinary path passes [`NoTrace`], whose `step` does
+//! nothing and never builds the detail (the closure is not called), so explaining costs nothing
+//! unless asked for; an explained decision passes an [`Explanation`]. Both run the same code.
+
+use std::fmt;
+
+/// One rule the decision went through.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Step {
+    /// The rule's name: `backoff`, `active`, `inactive`, `delete_all`, `extraneous`, `create`,
+    /// and for v2 also `expiry`, `target`, `cancel_pending`, `hard_limit`.
+    pub rule: &'static str,
+    /// What the rule saw and decided, with its numbers.
+    pub detail: String,
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.rule, self.detail)
+    }
+}
+
+/// Where a decision reports the rules it goes through.
+pub trait Trace {
+    /// Notes that `rule` applied; `detail` is called only if the trace keeps it.
+    fn step(&mut self, rule: &'static str, detail: impl FnOnce() -> String);
+}
+
+/// The trace of an unexplained decision: keeps nothing, builds nothing.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoTrace;
+
+impl Trace for NoTrace {
+    #[inline(always)]
+    fn step(&mut self, _: &'static str, _: impl FnOnce() -> String) {}
+}
+
+/// The steps of an explained decision, in order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Explanation(pub Vec<Step>);
+
+impl Trace for Explanation {
+    fn step(&mut self, rule: &'static str, detail: impl FnOnce() -> String) {
+        self.0.push(Step {
+            rule,
+            detail: detail(),
+        });
+    }
+}
