@@ -29,11 +29,13 @@ pub fn parse_now(value: &str) -> Result<Timestamp, FieldError> {
         .map_err(|error| FieldError::parameter("now", format!("{error}, got {value:?}")))
 }
 
-/// Parses the `backoff_interval` parameter: a Go duration that is not negative.
+/// Parses the `backoff_interval` parameter: a Go duration that is not negative. A minus sign is
+/// refused even where Go reads the value as zero (`-0s`, `-0.5ns`), as the parameter's pattern
+/// in the OpenAPI document says.
 pub fn parse_backoff_interval(value: &str) -> Result<GoDuration, FieldError> {
     let interval = GoDuration::parse(value)
         .map_err(|error| FieldError::parameter("backoff_interval", error.to_string()))?;
-    if interval.as_nanos() < 0 {
+    if interval.as_nanos() < 0 || value.starts_with('-') {
         return Err(FieldError::parameter(
             "backoff_interval",
             format!("must not be negative, got {value:?}"),
@@ -474,4 +476,22 @@ fn backoff_row(
         last_build_at: last_build_at?.0,
         preset_id: raw.preset_id.map(|id| id.0),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_interval_takes_go_durations_without_a_minus_sign() {
+        let nanos = |s: &str| parse_backoff_interval(s).map(|d| d.as_nanos());
+        assert_eq!(nanos("0"), Ok(0));
+        assert_eq!(nanos("+0"), Ok(0));
+        assert_eq!(nanos("0s"), Ok(0));
+        assert_eq!(nanos("+1m"), Ok(60_000_000_000));
+        assert_eq!(nanos("1m1m"), Ok(120_000_000_000));
+        for bad in ["-1s", "-0", "-0s", "-0.5ns", "", "1", "9223372037s"] {
+            assert!(nanos(bad).is_err(), "{bad} should be refused");
+        }
+    }
 }

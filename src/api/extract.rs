@@ -98,17 +98,23 @@ where
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)] // Documents the parameters; `DecisionQuery` reads them.
 pub struct DecisionParams {
-    /// The instant to decide at (RFC 3339, e.g. `2025-06-02T12:00:00Z`; uppercase `T` and `Z`,
-    /// offsets `±hh:mm`). Default: the server clock. Giving it makes a decision reproducible.
-    #[param(value_type = Option<String>, format = DateTime, example = "2025-06-02T12:00:00Z")]
-    now: Option<String>,
-    /// The backoff per failed build, in Go duration syntax (`90s`, `1m30s`, `250ms`, `0s`); not
-    /// negative. Default: the server's configured interval (`1m` unless set).
+    /// The instant to decide at (RFC 3339 as Go reads it, e.g. `2025-06-02T12:00:00Z`: uppercase
+    /// `T` and `Z`, seconds 00–59, offsets `±hh:mm`). Default: the server clock. Giving it makes
+    /// a decision reproducible.
     #[param(
         value_type = Option<String>,
-        pattern = r"^\+?(0|(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+)$",
-        example = "1m"
+        format = DateTime,
+        pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$",
+        example = "2025-06-02T12:00:00Z"
     )]
+    now: Option<String>,
+    /// The backoff per failed build, in Go duration syntax (`90s`, `1m30s`, `1.5h`, `250ms`,
+    /// `0s`); not negative (no `-` sign). Default: the server's configured interval (`1m` unless
+    /// set). The pattern allows up to 9 parts, each under 10¹⁸ ns (at most 5 digits of hours, 7
+    /// of minutes, 9 of seconds, 12 of ms, 15 of µs, 18 of ns before any fraction), so every
+    /// value it allows is within Go's limit (about 292 years). Longer spellings Go parses are
+    /// read as Go reads them, and a value past Go's limit is a 400.
+    #[param(value_type = Option<String>, pattern = r"^\+?(0|(([0-9]{1,5}(\.[0-9]*)?|\.[0-9]+)h|([0-9]{1,7}(\.[0-9]*)?|\.[0-9]+)m|([0-9]{1,9}(\.[0-9]*)?|\.[0-9]+)s|([0-9]{1,12}(\.[0-9]*)?|\.[0-9]+)ms|([0-9]{1,15}(\.[0-9]*)?|\.[0-9]+)(us|µs|μs)|([0-9]{1,18}(\.[0-9]*)?|\.[0-9]+)ns){1,9})$", example = "1m")]
     backoff_interval: Option<String>,
 }
 

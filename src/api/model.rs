@@ -128,20 +128,28 @@ fn desired_instances_schema() -> utoipa::openapi::schema::Schema {
         .property(
             "Int32",
             ObjectBuilder::new()
-                .schema_type(Type::Integer)
+                .schema_type(utoipa::openapi::schema::SchemaType::from_iter([
+                    Type::Integer,
+                    Type::Null,
+                ]))
                 .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int32)))
                 .minimum(Some(0))
                 .maximum(Some(i32::MAX))
                 .description(Some(
-                    "The count; read whatever Valid says, as the seed does.",
+                    "The count; read whatever Valid says, as the seed does. null, like a \
+                     missing key, is Go's zero value (0), as Go's decoder reads it.",
                 )),
         )
         .property(
             "Valid",
             ObjectBuilder::new()
-                .schema_type(Type::Boolean)
+                .schema_type(utoipa::openapi::schema::SchemaType::from_iter([
+                    Type::Boolean,
+                    Type::Null,
+                ]))
                 .description(Some(
-                    "Whether the column was non-NULL; ignored, as the seed ignores it.",
+                    "Whether the column was non-NULL; ignored, as the seed ignores it (null \
+                     reads as false, as Go's decoder reads it).",
                 )),
         );
     OneOfBuilder::new().item(plain).item(null_int32).into()
@@ -163,8 +171,14 @@ pub struct RunningPrebuild {
     /// Whether its agents are ready, i.e. it can be claimed.
     #[schema(value_type = bool, required = true)]
     pub ready: Option<bool>,
-    /// When it was created (RFC 3339); the oldest are deleted first.
-    #[schema(value_type = String, format = DateTime, required = true)]
+    /// When it was created (RFC 3339 as Go reads it: uppercase `T` and `Z`, seconds 00–59,
+    /// offsets `±hh:mm`); the oldest are deleted first.
+    #[schema(
+        value_type = String,
+        format = DateTime,
+        pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$",
+        required = true
+    )]
     pub created_at: Option<Rfc3339>,
     /// The workspace's name (not used by the decision).
     #[schema(value_type = Option<String>)]
@@ -202,7 +216,7 @@ pub struct InProgressCount {
     pub transition: Option<Transition>,
     /// How many builds: 0 to 2147483647, and the counts of one transition must add up to at
     /// most 2147483647 (otherwise 422).
-    #[schema(value_type = i32, minimum = 0, required = true)]
+    #[schema(value_type = i32, minimum = 0, maximum = 2147483647, required = true)]
     pub count: Option<Int32>,
     /// The template's ID (not used by the decision).
     #[schema(value_type = Option<Uuid>)]
@@ -223,11 +237,17 @@ pub struct Backoff {
     /// How many recent builds failed: 0 to 2147483647. Where an interval is used,
     /// `num_failed × backoff_interval` must fit Go's `time.Duration` (about 292 years) and end
     /// by year 9999 (otherwise 422).
-    #[schema(value_type = i32, minimum = 0, required = true)]
+    #[schema(value_type = i32, minimum = 0, maximum = 2147483647, required = true)]
     pub num_failed: Option<Int32>,
-    /// When the last of them was built (RFC 3339). The backoff ends at
+    /// When the last of them was built (RFC 3339 as Go reads it: uppercase `T` and `Z`, seconds
+    /// 00–59, offsets `±hh:mm`). The backoff ends at
     /// `last_build_at + num_failed × backoff_interval`, written in this timestamp's offset.
-    #[schema(value_type = String, format = DateTime, required = true)]
+    #[schema(
+        value_type = String,
+        format = DateTime,
+        pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$",
+        required = true
+    )]
     pub last_build_at: Option<Rfc3339>,
     /// The preset the row is about; in a global snapshot this assigns the row to a preset.
     #[schema(value_type = Option<Uuid>)]
