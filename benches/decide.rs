@@ -1,0 +1,360 @@
+//! Criterion benchmarks of the decision, so per-row cost and its growth are visible.
+//!
+//! Groups (each size is a benchmark id; throughput is in running-prebuild rows, an empty preset
+//! counting as one row):
+//!
+//! - `domain_decide/{active,inactive}`: `PresetSnapshot::decide` alone, the snapshot built once.
+//!   The active preset asks for half its running prebuilds, so the other half is deleted
+//!   oldest first (the sort); the inactive one deletes all of them.
+//! - `reconcile/{active,inactive}`: body bytes to answer bytes, as the main call does them:
+//!   `api::decide::reconcile` then `serde_json::to_vec`.
+//! - `global_reconcile`: `api::decide::reconcile_global` then `serde_json::to_vec`, for presets
+//!   of 10 running prebuilds each.
+//!
+//! Sizes: 0 to 100,000 running prebuilds; 1 to 10,000 presets. Bodies are generated here,
+//! deterministically, with every column Coder writes (names, template and version IDs,
+//! timestamps with microsecond fractions) and rows in no particular order.
+//!
+//! `cargo bench --bench decide` runs them all (a few minutes); `cargo bench --bench decide --
+//! reconcile/active` runs one group. `python3 benches/growth.py` then prints ns per row by size.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{
+    BenchmarkGroup, BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group,
+    criterion_main, measurement::WallTime,
+};
+use prebuild_decider::api::decide::{self, DecisionInputs};
+use prebuild_decider::domain::{
+    Backoff, GoDuration, InProgressCount, Preset, PresetSnapshot, RunningPrebuild, Timestamp,
+    Transition,
+};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+/// Running prebuilds per preset snapshot.
+const SIZES: [usize; 6] = [0, 10, 100, 1_000, 10_000, 100_000];
+/// Presets per global snapshot, each with [`RUNNING_PER_PRESET`] running prebuilds.
+const GLOBAL_PRESETS: [usize; 4] = [1, 100, 1_000, 10_000];
+const RUNNING_PER_PRESET: usize = 10;
+
+/// 2025-06-01T00:00:00Z; generated times fall in the two days after it.
+const BASE_UNIX: i64 = 1_748_736_000;
+/// The decision instant: after every generated time, so backoff rows have expired.
+const NOW: &str = "2025-06-03T12:00:00Z";
+
+/// splitmix64: a fixed stream, so every run benchmarks the same bodies.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+
+    /// A version-4 UUID.
+    fn uuid(&mut self) -> Uuid {
+        let bits = (u128::from(self.next()) << 64) | u128::from(self.next());
+        uuid::Builder::from_random_bytes(bits.to_be_bytes()).into_uuid()
+    }
+
+    /// A time in the two days after [`BASE_UNIX`], microsecond precision, written as Go's
+    /// RFC3339Nano writes it (trailing zeros of the fraction trimmed).
+    fn timestamp(&mut self) -> String {
+        let seconds = BASE_UNIX + self.below(2 * 86_400) as i64;
+        let micros = self.below(1_000_000) as u32;
+        let time = chrono::DateTime::from_timestamp(seconds, micros * 1_000)
+            .expect("a 2025 time is in range");
+        let mut text = time.format("%Y-%m-%dT%H:%M:%S").to_string();
+        let fraction = format!("{micros:06}");
+        let fraction = fraction.trim_end_matches('0');
+        if !fraction.is_empty() {
+            text.push('.');
+            text.push_str(fraction);
+        }
+        text.push('Z');
+        text
+    }
+
+    /// A prebuilt workspace name as Coder generates them.
+    fn name(&mut self) -> String {
+        const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+        let mut name = String::from("prebuild-");
+        for _ in 0..7 {
+            name.push(char::from(
+                ALPHABET[self.below(ALPHABET.len() as u64) as usize],
+            ));
+        }
+        name
+    }
+}
+
+/// A preset row and the columns its other rows repeat.
+struct PresetRow {
+    id: Uuid,
+    template_id: Uuid,
+    template_version_id: Uuid,
+    json: Value,
+    domain: Preset,
+}
+
+fn preset_row(rng: &mut Rng, index: usize, desired: i32, active: bool) -> PresetRow {
+    let (template_id, template_version_id, id) = (rng.uuid(), rng.uuid(), rng.uuid());
+    let json = json!({
+        "template_id": template_id,
+        "template_name": "docker",
+        "organization_name": "coder",
+        "template_version_id": template_version_id,
+        "template_version_name": format!("v{}", 42 + index % 7),
+        "using_active_version": active,
+        "id": id,
+        "name": format!("preset-{index}"),
+        "desired_instances": desired,
+        "deleted": false,
+        "deprecated": false,
+    });
+    PresetRow {
+        id,
+        template_id,
+        template_version_id,
+        json,
+        domain: Preset {
+            id,
+            using_active_version: active,
+            deleted: false,
+            deprecated: false,
+            desired_instances: desired,
+        },
+    }
+}
+
+fn running_row(rng: &mut Rng, preset: &PresetRow) -> (Value, RunningPrebuild) {
+    let id = rng.uuid();
+    let name = rng.name();
+    let ready = rng.below(10) != 0;
+    let created_at = rng.timestamp();
+    let domain = RunningPrebuild {
+        id,
+        ready,
+        created_at: Timestamp::parse_rfc3339(&created_at).expect("generated timestamps parse"),
+        current_preset_id: Some(preset.id),
+    };
+    let json = json!({
+        "id": id,
+        "name": name,
+        "template_id": preset.template_id,
+        "template_version_id": preset.template_version_id,
+        "current_preset_id": preset.id,
+        "ready": ready,
+        "created_at": created_at,
+    });
+    (json, domain)
+}
+
+fn in_progress_row(preset: &PresetRow) -> (Value, InProgressCount) {
+    let json = json!({
+        "template_id": preset.template_id,
+        "template_version_id": preset.template_version_id,
+        "transition": "start",
+        "count": 1,
+        "preset_id": preset.id,
+    });
+    let domain = InProgressCount {
+        transition: Transition::Start,
+        count: 1,
+        preset_id: Some(preset.id),
+    };
+    (json, domain)
+}
+
+fn backoff_row(rng: &mut Rng, preset: &PresetRow, num_failed: i32) -> (Value, Backoff) {
+    let last_build_at = rng.timestamp();
+    let json = json!({
+        "template_version_id": preset.template_version_id,
+        "preset_id": preset.id,
+        "num_failed": num_failed,
+        "last_build_at": last_build_at,
+    });
+    let domain = Backoff {
+        num_failed,
+        last_build_at: Timestamp::parse_rfc3339(&last_build_at)
+            .expect("generated timestamps parse"),
+        preset_id: Some(preset.id),
+    };
+    (json, domain)
+}
+
+/// One preset with `running` prebuilds in random order of age, a start in flight and an
+/// expired backoff row: the body as bytes, and the same rows as a domain snapshot.
+fn preset_snapshot(running: usize, active: bool) -> (Vec<u8>, PresetSnapshot) {
+    let mut rng = Rng(0x5EED ^ running as u64);
+    let desired = i32::try_from(running / 2).expect("sizes fit in i32");
+    let preset = preset_row(&mut rng, 0, desired, active);
+    let (running_json, running_rows): (Vec<Value>, Vec<RunningPrebuild>) =
+        (0..running).map(|_| running_row(&mut rng, &preset)).unzip();
+    let (progress_json, progress_row) = in_progress_row(&preset);
+    let (backoff_json, backoff) = backoff_row(&mut rng, &preset, 1);
+    let body = json!({
+        "preset": preset.json,
+        "running": running_json,
+        "in_progress": [progress_json],
+        "backoff": backoff_json,
+    });
+    let snapshot = PresetSnapshot::new(
+        preset.domain,
+        running_rows,
+        vec![progress_row],
+        Some(backoff),
+    )
+    .expect("generated snapshots are valid");
+    (
+        serde_json::to_vec(&body).expect("a Value serializes"),
+        snapshot,
+    )
+}
+
+/// `presets` presets of [`RUNNING_PER_PRESET`] running each, the running list shuffled across
+/// presets; desired 8 to 12 (deletes, creates and no-ops), a start in flight for every other
+/// preset, a backoff row for every tenth.
+fn global_body(presets: usize) -> Vec<u8> {
+    let mut rng = Rng(0x610B_A100 ^ presets as u64);
+    let rows: Vec<PresetRow> = (0..presets)
+        .map(|index| {
+            let desired = 8 + rng.below(5) as i32;
+            preset_row(&mut rng, index, desired, true)
+        })
+        .collect();
+    let mut running: Vec<Value> = rows
+        .iter()
+        .flat_map(|preset| (0..RUNNING_PER_PRESET).map(move |_| preset))
+        .map(|preset| running_row(&mut rng, preset).0)
+        .collect();
+    for i in (1..running.len()).rev() {
+        let j = rng.below(i as u64 + 1) as usize;
+        running.swap(i, j);
+    }
+    let in_progress: Vec<Value> = rows
+        .iter()
+        .step_by(2)
+        .map(|p| in_progress_row(p).0)
+        .collect();
+    let backoffs: Vec<Value> = rows
+        .iter()
+        .step_by(10)
+        .map(|p| {
+            let num_failed = 1 + rng.below(3) as i32;
+            backoff_row(&mut rng, p, num_failed).0
+        })
+        .collect();
+    let presets: Vec<&Value> = rows.iter().map(|p| &p.json).collect();
+    let body = json!({
+        "presets": presets,
+        "running": running,
+        "in_progress": in_progress,
+        "backoffs": backoffs,
+    });
+    serde_json::to_vec(&body).expect("a Value serializes")
+}
+
+fn inputs() -> DecisionInputs {
+    DecisionInputs {
+        now: Timestamp::parse_rfc3339(NOW).expect("NOW parses"),
+        backoff_interval: GoDuration::MINUTE,
+    }
+}
+
+/// Per-size settings: rows as throughput; flat sampling (the same iteration count per sample)
+/// for the large cases, whose single iterations take milliseconds.
+fn configure(group: &mut BenchmarkGroup<'_, WallTime>, rows: usize) {
+    group.throughput(Throughput::Elements(rows.max(1) as u64));
+    if rows >= 10_000 {
+        group.sampling_mode(SamplingMode::Flat);
+        group.measurement_time(Duration::from_secs(5));
+    } else {
+        group.sampling_mode(SamplingMode::Auto);
+        group.measurement_time(Duration::from_secs(3));
+    }
+}
+
+fn new_group<'a>(c: &'a mut Criterion, name: &str) -> BenchmarkGroup<'a, WallTime> {
+    let mut group = c.benchmark_group(name);
+    group.sample_size(20);
+    group.warm_up_time(Duration::from_secs(1));
+    group
+}
+
+fn bench_domain(c: &mut Criterion) {
+    let DecisionInputs {
+        now,
+        backoff_interval,
+    } = inputs();
+    for (name, active) in [
+        ("domain_decide/active", true),
+        ("domain_decide/inactive", false),
+    ] {
+        let mut group = new_group(c, name);
+        for running in SIZES {
+            let (_, snapshot) = preset_snapshot(running, active);
+            configure(&mut group, running);
+            group.bench_with_input(
+                BenchmarkId::from_parameter(running),
+                &snapshot,
+                |b, snapshot| {
+                    b.iter(|| {
+                        black_box(snapshot)
+                            .decide(black_box(now), black_box(backoff_interval))
+                            .expect("generated snapshots decide")
+                    });
+                },
+            );
+        }
+        group.finish();
+    }
+}
+
+fn bench_reconcile(c: &mut Criterion) {
+    let inputs = inputs();
+    for (name, active) in [("reconcile/active", true), ("reconcile/inactive", false)] {
+        let mut group = new_group(c, name);
+        for running in SIZES {
+            let (body, _) = preset_snapshot(running, active);
+            configure(&mut group, running);
+            group.bench_with_input(BenchmarkId::from_parameter(running), &body, |b, body| {
+                b.iter(|| {
+                    let decision = decide::reconcile(black_box(body), black_box(inputs))
+                        .expect("generated bodies are valid");
+                    serde_json::to_vec(&decision).expect("a decision serializes")
+                });
+            });
+        }
+        group.finish();
+    }
+}
+
+fn bench_global(c: &mut Criterion) {
+    let inputs = inputs();
+    let mut group = new_group(c, "global_reconcile");
+    for presets in GLOBAL_PRESETS {
+        let body = global_body(presets);
+        configure(&mut group, presets * RUNNING_PER_PRESET);
+        group.bench_with_input(BenchmarkId::from_parameter(presets), &body, |b, body| {
+            b.iter(|| {
+                let decision = decide::reconcile_global(black_box(body), black_box(inputs))
+                    .expect("generated bodies are valid");
+                serde_json::to_vec(&decision).expect("a decision serializes")
+            });
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_domain, bench_reconcile, bench_global);
+criterion_main!(benches);
