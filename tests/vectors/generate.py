@@ -189,6 +189,12 @@ rng = random.Random(SEED)
 used_ids: set[str] = set()
 
 
+def reseed(seed: int) -> None:
+    """Restarts every random choice from `seed` (tests/differential draws fresh snapshots)."""
+    rng.seed(seed)
+    used_ids.clear()
+
+
 def new_uuid() -> str:
     while True:
         u = str(uuid.UUID(int=rng.getrandbits(128), version=4))
@@ -210,7 +216,8 @@ def pick_offset(ns: int, keep: int | None = None) -> tuple[int, str]:
         off, _, zero = rng.choices(OFFSETS, weights=[w for _, w, _ in OFFSETS])[0]
         if representable(ns, off):
             return off, zero or "Z"
-    for off in (0,) if keep is None else (0, keep):
+    # Then every offset in turn (an instant near year 10000 may fit only the most negative ones).
+    for off in ((0,) if keep is None else (0, keep)) + tuple(o for o, _, _ in OFFSETS):
         if representable(ns, off):
             return off, "Z"
     raise AssertionError(ns)
@@ -994,14 +1001,9 @@ def timestamp_inputs() -> list[str]:
 
 # --------------------------------------------------------------------------------------------
 
-def main():
-    oracle, gotime = build()
-    go = Go(oracle, gotime)
-    cat = Catalog(go)
-
-    vectors = coder_vectors() + edge_vectors(cat)
-    vectors += [random_vector(i, cat) for i in range(1, RANDOM_VECTORS + 1)]
-
+def records(vectors: list[Vector], go: Go, cat: Catalog) -> tuple[list[dict], dict[str, int]]:
+    """Checks the vectors, asks Go and the oracle about them, and returns one record per vector
+    (a line of presets.jsonl) and counts by category and action."""
     # Go's reading of every timestamp we send: each must be accepted with the instant we meant.
     texts = sorted({t for v in vectors for t in v.timestamps()})
     answers = {a["input"]: a for a in go.timestamps(texts)}
@@ -1049,34 +1051,48 @@ def main():
 
     names = set()
     counts: dict[str, int] = {}
+    out = []
+    for v, native, d in zip(vectors, remarshalled, decisions):
+        assert "error" not in d, (v.name, d)
+        assert v.name not in names, v.name
+        names.add(v.name)
+        canonical, canonical_text = v.canonical()
+        record = {
+            "name": v.name,
+            "category": v.category,
+            "now": v.now,
+            "backoff_interval": v.interval,
+            "canonical": canonical,
+        }
+        if canonical_text is not None:
+            record["canonical_text"] = canonical_text
+        record["go_native"] = native
+        record["expected"] = {
+            "state": d["state"],
+            "actions": d["actions"],
+            "noop": d["noop"],
+            "evaluated_at": marshal[v.now],
+            "backoff_interval": cat.interval_string[v.interval],
+        }
+        out.append(record)
+        kind = d["actions"]["action_type"]
+        counts[f"{v.category}"] = counts.get(v.category, 0) + 1
+        counts[f"action {kind}{' (noop)' if d['noop'] else ''}"] = counts.get(
+            f"action {kind}{' (noop)' if d['noop'] else ''}", 0) + 1
+    return out, counts
+
+
+def main():
+    oracle, gotime = build()
+    go = Go(oracle, gotime)
+    cat = Catalog(go)
+
+    vectors = coder_vectors() + edge_vectors(cat)
+    vectors += [random_vector(i, cat) for i in range(1, RANDOM_VECTORS + 1)]
+    preset_records, counts = records(vectors, go, cat)
     with open(HERE / "presets.jsonl", "w", encoding="utf-8") as f:
-        for v, native, d in zip(vectors, remarshalled, decisions):
-            assert "error" not in d, (v.name, d)
-            assert v.name not in names, v.name
-            names.add(v.name)
-            canonical, canonical_text = v.canonical()
-            record = {
-                "name": v.name,
-                "category": v.category,
-                "now": v.now,
-                "backoff_interval": v.interval,
-                "canonical": canonical,
-            }
-            if canonical_text is not None:
-                record["canonical_text"] = canonical_text
-            record["go_native"] = native
-            record["expected"] = {
-                "state": d["state"],
-                "actions": d["actions"],
-                "noop": d["noop"],
-                "evaluated_at": marshal[v.now],
-                "backoff_interval": cat.interval_string[v.interval],
-            }
+        for record in preset_records:
             f.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
-            kind = d["actions"]["action_type"]
-            counts[f"{v.category}"] = counts.get(v.category, 0) + 1
-            counts[f"action {kind}{' (noop)' if d['noop'] else ''}"] = counts.get(
-                f"action {kind}{' (noop)' if d['noop'] else ''}", 0) + 1
 
     durs = duration_inputs()
     dur_answers = go.durations(durs)
