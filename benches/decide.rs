@@ -18,6 +18,7 @@
 //! `cargo bench --bench decide` runs them all (a few minutes); `cargo bench --bench decide --
 //! reconcile/active` runs one group. `python3 benches/growth.py` then prints ns per row by size.
 
+use std::cell::OnceCell;
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -302,19 +303,17 @@ fn bench_domain(c: &mut Criterion) {
     ] {
         let mut group = new_group(c, name);
         for running in SIZES {
-            let (_, snapshot) = preset_snapshot(running, active);
+            // Built on first use, so a filtered run does not generate what it skips.
+            let snapshot = OnceCell::new();
             configure(&mut group, running);
-            group.bench_with_input(
-                BenchmarkId::from_parameter(running),
-                &snapshot,
-                |b, snapshot| {
-                    b.iter(|| {
-                        black_box(snapshot)
-                            .decide(black_box(now), black_box(backoff_interval))
-                            .expect("generated snapshots decide")
-                    });
-                },
-            );
+            group.bench_function(BenchmarkId::from_parameter(running), |b| {
+                let snapshot = snapshot.get_or_init(|| preset_snapshot(running, active).1);
+                b.iter(|| {
+                    black_box(snapshot)
+                        .decide(black_box(now), black_box(backoff_interval))
+                        .expect("generated snapshots decide")
+                });
+            });
         }
         group.finish();
     }
@@ -325,9 +324,10 @@ fn bench_reconcile(c: &mut Criterion) {
     for (name, active) in [("reconcile/active", true), ("reconcile/inactive", false)] {
         let mut group = new_group(c, name);
         for running in SIZES {
-            let (body, _) = preset_snapshot(running, active);
+            let body = OnceCell::new();
             configure(&mut group, running);
-            group.bench_with_input(BenchmarkId::from_parameter(running), &body, |b, body| {
+            group.bench_function(BenchmarkId::from_parameter(running), |b| {
+                let body = body.get_or_init(|| preset_snapshot(running, active).0);
                 b.iter(|| {
                     let decision = decide::reconcile(black_box(body), black_box(inputs))
                         .expect("generated bodies are valid");
@@ -343,9 +343,10 @@ fn bench_global(c: &mut Criterion) {
     let inputs = inputs();
     let mut group = new_group(c, "global_reconcile");
     for presets in GLOBAL_PRESETS {
-        let body = global_body(presets);
+        let body = OnceCell::new();
         configure(&mut group, presets * RUNNING_PER_PRESET);
-        group.bench_with_input(BenchmarkId::from_parameter(presets), &body, |b, body| {
+        group.bench_function(BenchmarkId::from_parameter(presets), |b| {
+            let body = body.get_or_init(|| global_body(presets));
             b.iter(|| {
                 let decision = decide::reconcile_global(black_box(body), black_box(inputs))
                     .expect("generated bodies are valid");
