@@ -58,13 +58,11 @@ fn decide_file(args: &DecideArgs) -> Result<crate::api::model::Decision, Problem
     };
     let backoff_interval =
         decide::parse_backoff_interval(&args.backoff_interval).map_err(Problem::invalid_query)?;
-    decide::reconcile(
-        &body,
-        DecisionInputs {
-            now,
-            backoff_interval,
-        },
-    )
+    let inputs = DecisionInputs {
+        now,
+        backoff_interval,
+    };
+    decide::reconcile_with(&body, inputs, decide::Explain(args.explain))
 }
 
 /// `openapi`: the document on stdout.

@@ -128,6 +128,9 @@ pub struct DecideArgs {
     /// Backoff per failed build (Go duration syntax).
     #[arg(long, env = "PREBUILD_DECIDER_BACKOFF_INTERVAL", default_value = "1m")]
     pub backoff_interval: String,
+    /// Add `explanation`: the rules the decision went through, with their numbers.
+    #[arg(long)]
+    pub explain: bool,
 }
 
 /// Flags of `healthcheck`.

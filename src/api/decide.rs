@@ -12,7 +12,7 @@ use super::wire::{GoDurationText, Object, Rfc3339};
 use crate::domain::{self, Field, GoDuration, SnapshotError, Timestamp};
 
 /// Most field errors listed in one problem; a body broken everywhere gets a bounded answer.
-const MAX_FIELD_ERRORS: usize = 50;
+pub(crate) const MAX_FIELD_ERRORS: usize = 50;
 
 /// The two inputs besides the body: when the decision is made, and the interval per failure.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,62 +44,135 @@ pub fn parse_backoff_interval(value: &str) -> Result<GoDuration, FieldError> {
     Ok(interval)
 }
 
+/// Whether to explain a decision (`?explain=true`): off by default, so the hot path builds
+/// nothing it does not answer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Explain(pub bool);
+
+/// A new decision id: UUID v7, so ids sort by the time they were made.
+pub fn new_decision_id() -> uuid::Uuid {
+    uuid::Uuid::now_v7()
+}
+
 /// `POST /v1/presets/state`.
 pub fn state(body: &[u8]) -> Result<model::ReconciliationState, Problem> {
     let (snapshot, _) = parse_preset_snapshot(body)?;
     Ok(snapshot.calculate_state().into())
 }
 
-/// `POST /v1/presets/actions`.
+/// `POST /v1/presets/actions`, unexplained.
 pub fn actions(body: &[u8], inputs: DecisionInputs) -> Result<model::ActionsResponse, Problem> {
+    actions_with(body, inputs, Explain::default())
+}
+
+/// `POST /v1/presets/actions`.
+pub fn actions_with(
+    body: &[u8],
+    inputs: DecisionInputs,
+    explain: Explain,
+) -> Result<model::ActionsResponse, Problem> {
     let (snapshot, keys) = parse_preset_snapshot(body)?;
-    let actions = snapshot
-        .calculate_actions(inputs.now, inputs.backoff_interval)
-        .map_err(|error| snapshot_problem(&error, &keys))?;
+    let (actions, explanation) = if explain.0 {
+        let (actions, explanation) = snapshot
+            .explain_actions(inputs.now, inputs.backoff_interval)
+            .map_err(|error| snapshot_problem(&error, &keys))?;
+        (actions, Some(explanation))
+    } else {
+        let actions = snapshot
+            .calculate_actions(inputs.now, inputs.backoff_interval)
+            .map_err(|error| snapshot_problem(&error, &keys))?;
+        (actions, None)
+    };
     Ok(model::ActionsResponse {
+        decision_id: new_decision_id(),
         noop: actions.is_noop(),
         actions: actions.into(),
         evaluated_at: Rfc3339(inputs.now),
         backoff_interval: GoDurationText(inputs.backoff_interval),
+        explanation: explanation.map(model::explanation),
     })
 }
 
-/// `POST /v1/presets/reconcile`: state and action together.
+/// `POST /v1/presets/reconcile`: state and action together, unexplained.
 pub fn reconcile(body: &[u8], inputs: DecisionInputs) -> Result<model::Decision, Problem> {
-    let (snapshot, keys) = parse_preset_snapshot(body)?;
-    let decision = snapshot
-        .decide(inputs.now, inputs.backoff_interval)
-        .map_err(|error| snapshot_problem(&error, &keys))?;
-    Ok(decision_answer(decision, inputs))
+    reconcile_with(body, inputs, Explain::default())
 }
 
-/// `POST /v1/global/reconcile`: every preset's decision.
+/// `POST /v1/presets/reconcile`: state and action together.
+pub fn reconcile_with(
+    body: &[u8],
+    inputs: DecisionInputs,
+    explain: Explain,
+) -> Result<model::Decision, Problem> {
+    let (snapshot, keys) = parse_preset_snapshot(body)?;
+    let explained = if explain.0 {
+        let (decision, explanation) = snapshot
+            .decide_explained(inputs.now, inputs.backoff_interval)
+            .map_err(|error| snapshot_problem(&error, &keys))?;
+        (decision, Some(explanation))
+    } else {
+        let decision = snapshot
+            .decide(inputs.now, inputs.backoff_interval)
+            .map_err(|error| snapshot_problem(&error, &keys))?;
+        (decision, None)
+    };
+    Ok(decision_answer(explained, inputs))
+}
+
+/// `POST /v1/global/reconcile`: every preset's decision, unexplained.
 pub fn reconcile_global(
     body: &[u8],
     inputs: DecisionInputs,
 ) -> Result<model::GlobalDecision, Problem> {
+    reconcile_global_with(body, inputs, Explain::default())
+}
+
+/// `POST /v1/global/reconcile`: every preset's decision.
+pub fn reconcile_global_with(
+    body: &[u8],
+    inputs: DecisionInputs,
+    explain: Explain,
+) -> Result<model::GlobalDecision, Problem> {
     let (global, keys) = parse_global_snapshot(body)?;
-    let decisions = global
-        .decide(inputs.now, inputs.backoff_interval)
-        .map_err(|error| snapshot_problem(&error, &keys))?;
-    Ok(model::GlobalDecision {
-        decisions: decisions
+    let problem = |error: SnapshotError| snapshot_problem(&error, &keys);
+    let decisions: Vec<_> = if explain.0 {
+        let explained = global
+            .decide_explained(inputs.now, inputs.backoff_interval)
+            .map_err(problem)?;
+        explained
             .into_iter()
-            .map(|d| decision_answer(d, inputs))
-            .collect(),
+            .map(|(decision, explanation)| decision_answer((decision, Some(explanation)), inputs))
+            .collect()
+    } else {
+        let decisions = global
+            .decide(inputs.now, inputs.backoff_interval)
+            .map_err(problem)?;
+        decisions
+            .into_iter()
+            .map(|decision| decision_answer((decision, None), inputs))
+            .collect()
+    };
+    Ok(model::GlobalDecision {
+        decision_id: new_decision_id(),
+        decisions,
         evaluated_at: Rfc3339(inputs.now),
         backoff_interval: GoDurationText(inputs.backoff_interval),
     })
 }
 
-fn decision_answer(decision: domain::Decision, inputs: DecisionInputs) -> model::Decision {
+fn decision_answer(
+    (decision, explanation): (domain::Decision, Option<domain::Explanation>),
+    inputs: DecisionInputs,
+) -> model::Decision {
     model::Decision {
+        decision_id: new_decision_id(),
         preset_id: decision.preset_id,
         state: decision.state.into(),
         noop: decision.actions.is_noop(),
         actions: decision.actions.into(),
         evaluated_at: Rfc3339(inputs.now),
         backoff_interval: GoDurationText(inputs.backoff_interval),
+        explanation: explanation.map(model::explanation),
     }
 }
 
@@ -185,7 +258,7 @@ fn push_segment(pointer: &mut String, segment: &str) {
 
 /// How the body spelled what a domain error points at, so pointers match the body as sent.
 #[derive(Clone, Debug, Default)]
-struct Keys {
+pub(crate) struct Keys {
     /// `/preset` or `/Preset` for one snapshot; `/presets/{i}` for a global one.
     preset: Option<&'static str>,
     running: &'static str,
@@ -197,7 +270,8 @@ struct Keys {
 }
 
 impl Keys {
-    fn pointer(&self, field: Field) -> String {
+    /// The pointer of `field` in the body as sent.
+    pub(crate) fn pointer(&self, field: Field) -> String {
         let preset = |index: usize| match self.preset {
             Some(key) => key.to_owned(),
             None => format!("/presets/{index}"),
@@ -223,7 +297,7 @@ impl Keys {
     }
 }
 
-fn snapshot_problem(error: &SnapshotError, keys: &Keys) -> Problem {
+pub(crate) fn snapshot_problem(error: &SnapshotError, keys: &Keys) -> Problem {
     Problem::invalid_body(vec![FieldError::at(
         keys.pointer(error.field()),
         error.to_string(),
@@ -254,7 +328,24 @@ fn one_of<T>(
     }
 }
 
+/// One preset's rows as posted, each checked for shape but not yet against the contract.
+pub(crate) struct PresetRows {
+    pub(crate) preset: domain::Preset,
+    pub(crate) running: Vec<domain::RunningPrebuild>,
+    pub(crate) in_progress: Vec<domain::InProgressCount>,
+    pub(crate) backoff: Option<domain::Backoff>,
+}
+
 fn parse_preset_snapshot(body: &[u8]) -> Result<(domain::PresetSnapshot, Keys), Problem> {
+    let (rows, keys) = parse_preset_rows(body)?;
+    let snapshot =
+        domain::PresetSnapshot::new(rows.preset, rows.running, rows.in_progress, rows.backoff)
+            .map_err(|error| snapshot_problem(&error, &keys))?;
+    Ok((snapshot, keys))
+}
+
+/// Reads a preset snapshot body into rows, with the key spellings its pointers need.
+pub(crate) fn parse_preset_rows(body: &[u8]) -> Result<(PresetRows, Keys), Problem> {
     let Object(raw): Object<model::PresetSnapshot> = parse_json(body)?;
     let mut errors = Vec::new();
     let (preset, preset_key) = one_of(
@@ -310,12 +401,35 @@ fn parse_preset_snapshot(body: &[u8]) -> Result<(domain::PresetSnapshot, Keys), 
         backoff: Some(backoff_key),
         null_int32_presets: if null_int32 { vec![0] } else { Vec::new() },
     };
-    let snapshot = domain::PresetSnapshot::new(preset, running, in_progress, backoff)
-        .map_err(|error| snapshot_problem(&error, &keys))?;
-    Ok((snapshot, keys))
+    Ok((
+        PresetRows {
+            preset,
+            running,
+            in_progress,
+            backoff,
+        },
+        keys,
+    ))
+}
+
+/// Every preset's rows as posted, in the four flat lists.
+pub(crate) struct GlobalRows {
+    pub(crate) presets: Vec<domain::Preset>,
+    pub(crate) running: Vec<domain::RunningPrebuild>,
+    pub(crate) in_progress: Vec<domain::InProgressCount>,
+    pub(crate) backoffs: Vec<domain::Backoff>,
 }
 
 fn parse_global_snapshot(body: &[u8]) -> Result<(domain::GlobalSnapshot, Keys), Problem> {
+    let (rows, keys) = parse_global_rows(body)?;
+    let global =
+        domain::GlobalSnapshot::new(rows.presets, rows.running, rows.in_progress, rows.backoffs)
+            .map_err(|error| snapshot_problem(&error, &keys))?;
+    Ok((global, keys))
+}
+
+/// Reads a global snapshot body into its four lists, with the pointers' spellings.
+pub(crate) fn parse_global_rows(body: &[u8]) -> Result<(GlobalRows, Keys), Problem> {
     let Object(raw): Object<model::GlobalSnapshot> = parse_json(body)?;
     let mut errors = Vec::new();
     let mut null_int32_presets = Vec::new();
@@ -366,13 +480,19 @@ fn parse_global_snapshot(body: &[u8]) -> Result<(domain::GlobalSnapshot, Keys), 
         backoff: None,
         null_int32_presets,
     };
-    let global = domain::GlobalSnapshot::new(presets, running, in_progress, backoffs)
-        .map_err(|error| snapshot_problem(&error, &keys))?;
-    Ok((global, keys))
+    Ok((
+        GlobalRows {
+            presets,
+            running,
+            in_progress,
+            backoffs,
+        },
+        keys,
+    ))
 }
 
 /// Notes a missing required field; pointers are built only when something is missing.
-fn require<T>(
+pub(crate) fn require<T>(
     value: Option<T>,
     errors: &mut Vec<FieldError>,
     at: impl FnOnce() -> String,

@@ -10,7 +10,7 @@ use chrono::Utc;
 use utoipa::IntoParams;
 
 use super::AppState;
-use super::decide::{DecisionInputs, parse_backoff_interval, parse_now};
+use super::decide::{DecisionInputs, Explain, parse_backoff_interval, parse_now};
 use super::problem::{FieldError, Problem};
 use crate::domain::Timestamp;
 
@@ -116,11 +116,16 @@ pub struct DecisionParams {
     /// read as Go reads them, and a value past Go's limit is a 400.
     #[param(value_type = Option<String>, pattern = r"^\+?(0|(([0-9]{1,5}(\.[0-9]*)?|\.[0-9]+)h|([0-9]{1,7}(\.[0-9]*)?|\.[0-9]+)m|([0-9]{1,9}(\.[0-9]*)?|\.[0-9]+)s|([0-9]{1,12}(\.[0-9]*)?|\.[0-9]+)ms|([0-9]{1,15}(\.[0-9]*)?|\.[0-9]+)(us|µs|μs)|([0-9]{1,18}(\.[0-9]*)?|\.[0-9]+)ns){1,9})$", example = "1m")]
     backoff_interval: Option<String>,
+    /// `true` adds `explanation`: the rules the decision went through, in order, each with the
+    /// numbers that decided it. Default `false`.
+    #[param(value_type = Option<bool>, example = false)]
+    explain: Option<bool>,
 }
 
-/// [`DecisionInputs`] from the query, with the server clock and configured interval as defaults.
+/// [`DecisionInputs`] from the query, with the server clock and configured interval as
+/// defaults, and whether to explain.
 #[derive(Debug)]
-pub struct DecisionQuery(pub DecisionInputs);
+pub struct DecisionQuery(pub DecisionInputs, pub Explain);
 
 impl<S> FromRequestParts<S> for DecisionQuery
 where
@@ -130,13 +135,14 @@ where
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
-        let (mut now, mut interval) = (None, None);
+        let (mut now, mut interval, mut explain) = (None, None, None);
         for (name, value) in
             form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes())
         {
             let (slot, parameter) = match name.as_ref() {
                 "now" => (&mut now, "now"),
                 "backoff_interval" => (&mut interval, "backoff_interval"),
+                "explain" => (&mut explain, "explain"),
                 // Unknown parameters are ignored, like unknown body fields.
                 _ => continue,
             };
@@ -155,9 +161,22 @@ where
             Some(value) => parse_backoff_interval(&value).map_err(Problem::invalid_query)?,
             None => AppState::from_ref(state).config.backoff_interval,
         };
-        Ok(DecisionQuery(DecisionInputs {
-            now,
-            backoff_interval,
-        }))
+        let explain = match explain.as_deref() {
+            None | Some("false") => Explain(false),
+            Some("true") => Explain(true),
+            Some(other) => {
+                return Err(Problem::invalid_query(FieldError::parameter(
+                    "explain",
+                    format!("must be true or false, got {other:?}"),
+                )));
+            }
+        };
+        Ok(DecisionQuery(
+            DecisionInputs {
+                now,
+                backoff_interval,
+            },
+            explain,
+        ))
     }
 }

@@ -3,8 +3,11 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 use utoipa::IntoResponses;
+use uuid::Uuid;
 
 use super::AppState;
 use super::decide;
@@ -12,32 +15,85 @@ use super::extract::{DecisionParams, DecisionQuery, JsonBody};
 use super::model;
 use super::problem::Problem;
 
-/// The problems a decision call can answer.
+/// The problems a decision call can answer, each with an example of its own.
 #[derive(IntoResponses)]
 #[allow(dead_code)] // Documents responses; handlers answer `Problem` directly.
 pub enum DecisionProblems {
-    /// The body is not JSON (with line and column), or `now` / `backoff_interval` is malformed.
-    #[response(status = 400, content_type = "application/problem+json")]
+    /// The body is not JSON (with line and column), or `now` / `backoff_interval` / `explain`
+    /// is malformed.
+    #[response(status = 400, content_type = "application/problem+json", example = json!({
+        "type": "urn:prebuild-decider:problem:malformed-json",
+        "title": "Malformed JSON",
+        "status": 400,
+        "detail": "the body is not valid JSON: expected value at line 1 column 19",
+        "errors": [{"pointer": "/preset/id", "detail": "expected value"}],
+        "line": 1,
+        "column": 19
+    }))]
     BadRequest(Problem),
     /// A bearer token is configured and the request lacks it or has another.
-    #[response(status = 401, content_type = "application/problem+json")]
+    #[response(
+        status = 401,
+        content_type = "application/problem+json",
+        headers(("WWW-Authenticate" = String, description = "`Bearer`, or `Bearer error=\"invalid_token\"` for a wrong token.")),
+        example = json!({
+            "type": "about:blank",
+            "title": "Unauthorized",
+            "status": 401,
+            "detail": "send Authorization: Bearer <token>"
+        })
+    )]
     Unauthorized(Problem),
     /// The request took longer than the server's request timeout.
-    #[response(status = 408, content_type = "application/problem+json")]
+    #[response(status = 408, content_type = "application/problem+json", example = json!({
+        "type": "about:blank",
+        "title": "Request Timeout",
+        "status": 408,
+        "detail": "the request was not complete within the server's timeout of 10s"
+    }))]
     RequestTimeout(Problem),
     /// The body is larger than the server's limit (16 MiB unless configured).
-    #[response(status = 413, content_type = "application/problem+json")]
+    #[response(status = 413, content_type = "application/problem+json", example = json!({
+        "type": "about:blank",
+        "title": "Payload Too Large",
+        "status": 413,
+        "detail": "the body is larger than the limit of 16777216 bytes"
+    }))]
     ContentTooLarge(Problem),
     /// The body is not sent as `Content-Type: application/json`.
-    #[response(status = 415, content_type = "application/problem+json")]
+    #[response(status = 415, content_type = "application/problem+json", example = json!({
+        "type": "about:blank",
+        "title": "Unsupported Media Type",
+        "status": 415,
+        "detail": "send the body as Content-Type: application/json (got \"text/plain\")"
+    }))]
     UnsupportedMediaType(Problem),
     /// The body is JSON but a field is missing, of the wrong type or out of range, or it breaks
     /// a rule across fields (duplicate IDs, sums past int32, a backoff window past Go's
     /// `time.Duration`); each error has a JSON pointer to its field.
-    #[response(status = 422, content_type = "application/problem+json")]
+    #[response(status = 422, content_type = "application/problem+json", example = json!({
+        "type": "urn:prebuild-decider:problem:invalid-body",
+        "title": "Invalid request body",
+        "status": 422,
+        "detail": "/running/2/id: running prebuild 5b0c2f5e-7d53-4a4e-9d3c-1f2e3d4c5b6a is listed twice (first at index 0)",
+        "errors": [{
+            "pointer": "/running/2/id",
+            "detail": "running prebuild 5b0c2f5e-7d53-4a4e-9d3c-1f2e3d4c5b6a is listed twice (first at index 0)"
+        }]
+    }))]
     UnprocessableContent(Problem),
     /// More requests are in flight than the server takes: retry after `Retry-After` seconds.
-    #[response(status = 503, content_type = "application/problem+json")]
+    #[response(
+        status = 503,
+        content_type = "application/problem+json",
+        headers(("Retry-After" = u32, description = "Seconds to wait before retrying.")),
+        example = json!({
+            "type": "about:blank",
+            "title": "Service Unavailable",
+            "status": 503,
+            "detail": "too many requests in flight: retry after the Retry-After delay"
+        })
+    )]
     Overloaded(Problem),
 }
 
@@ -75,18 +131,19 @@ pub async fn preset_state(
     params(DecisionParams),
     request_body(content = model::PresetSnapshot, content_type = "application/json"),
     responses(
-        (status = 200, description = "The action to take.", body = model::ActionsResponse),
+        (status = 200, description = "The action to take.", body = model::ActionsResponse,
+            headers(("X-Decision-Id" = Uuid, description = "The answer's `decision_id`."))),
         DecisionProblems,
     ),
     security((), ("bearer" = []))
 )]
 pub async fn preset_actions(
-    DecisionQuery(inputs): DecisionQuery,
+    DecisionQuery(inputs, explain): DecisionQuery,
     JsonBody(body): JsonBody,
-) -> Result<Json<model::ActionsResponse>, Problem> {
-    let answer = decide::actions(&body, inputs)?;
-    record(None, &answer.actions);
-    Ok(Json(answer))
+) -> Result<Decided<model::ActionsResponse>, Problem> {
+    let answer = decide::actions_with(&body, inputs, explain)?;
+    record(answer.decision_id, None, &answer.actions);
+    Ok(Decided(answer.decision_id, answer))
 }
 
 /// Decide a preset: state and action
@@ -100,18 +157,23 @@ pub async fn preset_actions(
     params(DecisionParams),
     request_body(content = model::PresetSnapshot, content_type = "application/json"),
     responses(
-        (status = 200, description = "The preset's decision.", body = model::Decision),
+        (status = 200, description = "The preset's decision.", body = model::Decision,
+            headers(("X-Decision-Id" = Uuid, description = "The decision's `decision_id`."))),
         DecisionProblems,
     ),
     security((), ("bearer" = []))
 )]
 pub async fn preset_reconcile(
-    DecisionQuery(inputs): DecisionQuery,
+    DecisionQuery(inputs, explain): DecisionQuery,
     JsonBody(body): JsonBody,
-) -> Result<Json<model::Decision>, Problem> {
-    let decision = decide::reconcile(&body, inputs)?;
-    record(Some(decision.preset_id), &decision.actions);
-    Ok(Json(decision))
+) -> Result<Decided<model::Decision>, Problem> {
+    let decision = decide::reconcile_with(&body, inputs, explain)?;
+    record(
+        decision.decision_id,
+        Some(decision.preset_id),
+        &decision.actions,
+    );
+    Ok(Decided(decision.decision_id, decision))
 }
 
 /// Decide every preset
@@ -126,32 +188,99 @@ pub async fn preset_reconcile(
     params(DecisionParams),
     request_body(content = model::GlobalSnapshot, content_type = "application/json"),
     responses(
-        (status = 200, description = "Every preset's decision.", body = model::GlobalDecision),
+        (status = 200, description = "Every preset's decision.", body = model::GlobalDecision,
+            headers(("X-Decision-Id" = Uuid, description = "The answer's own `decision_id`."))),
         DecisionProblems,
     ),
     security((), ("bearer" = []))
 )]
 pub async fn global_reconcile(
-    DecisionQuery(inputs): DecisionQuery,
+    DecisionQuery(inputs, explain): DecisionQuery,
     JsonBody(body): JsonBody,
-) -> Result<Json<model::GlobalDecision>, Problem> {
-    let answer = decide::reconcile_global(&body, inputs)?;
+) -> Result<Decided<model::GlobalDecision>, Problem> {
+    let answer = decide::reconcile_global_with(&body, inputs, explain)?;
     for decision in &answer.decisions {
-        record(Some(decision.preset_id), &decision.actions);
+        record(
+            decision.decision_id,
+            Some(decision.preset_id),
+            &decision.actions,
+        );
     }
-    Ok(Json(answer))
+    Ok(Decided(answer.decision_id, answer))
+}
+
+/// A decision's answer: the JSON body, with its id in `X-Decision-Id` and in the request's span
+/// (so the request's log line carries it).
+pub struct Decided<T>(pub Uuid, pub T);
+
+/// The header carrying a decision's id.
+pub const DECISION_ID: HeaderName = HeaderName::from_static("x-decision-id");
+
+impl<T: Serialize> IntoResponse for Decided<T> {
+    fn into_response(self) -> Response {
+        let Decided(id, body) = self;
+        tracing::Span::current().record("decision_id", tracing::field::display(id));
+        let mut response = Json(body).into_response();
+        let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
+        if let Ok(value) = HeaderValue::from_str(id.hyphenated().encode_lower(&mut text)) {
+            response.headers_mut().insert(DECISION_ID, value);
+        }
+        response
+    }
 }
 
 /// Logs a decision at debug and counts it in the metrics.
-fn record(preset_id: Option<uuid::Uuid>, actions: &model::ReconciliationActions) {
+pub(crate) fn record(
+    decision_id: Uuid,
+    preset_id: Option<Uuid>,
+    actions: &model::ReconciliationActions,
+) {
     let (to_create, to_delete) = match actions {
         model::ReconciliationActions::Create(action) => (action.create.unsigned_abs().into(), 0),
         model::ReconciliationActions::Delete(action) => (0, action.delete_ids.len() as u64),
         model::ReconciliationActions::Backoff(_) => (0, 0),
     };
     let action_type = actions.action_type();
-    tracing::debug!(preset_id = ?preset_id, action_type, to_create, to_delete, "decided");
+    tracing::debug!(%decision_id, preset_id = ?preset_id, action_type, to_create, to_delete, "decided");
     crate::telemetry::record_decision(action_type, to_create, to_delete);
+}
+
+/// Version and rule sets
+///
+/// The service's version and build commit, and the rule sets it serves: `v1`, the seed
+/// (Coder's prebuilds reconciliation as of the seed, exactly), and `v2`, today's Coder rules.
+#[utoipa::path(
+    get,
+    path = "/v1/version",
+    tag = "operations",
+    responses(
+        (status = 200, description = "What is serving.", body = model::VersionInfo),
+        (status = 401, description = "A bearer token is configured and the request lacks it or has another.",
+            body = Problem, content_type = "application/problem+json"),
+    ),
+    security((), ("bearer" = []))
+)]
+pub async fn version() -> Json<model::VersionInfo> {
+    Json(model::VersionInfo {
+        service: "prebuild-decider",
+        version: crate::telemetry::VERSION,
+        commit: crate::telemetry::COMMIT,
+        rule_sets: vec![
+            model::RuleSet {
+                name: "v1",
+                description: "The seed: Coder's prebuilds reconciliation, exactly, quirks included.",
+                source: "coder/coder coderd/prebuilds/preset_snapshot.go (mirror synced 2025-07-03)",
+                source_date: "2025-07-03",
+            },
+            model::RuleSet {
+                name: "v2",
+                description: "Today's Coder rules: expiry (TTL, invalidation), weekly schedules in the \
+                    preset's timezone, cancel-pending, the hard limit, a list of actions, can_skip.",
+                source: "api-contract-v2.md, from Coder's newest reconciler and its tests",
+                source_date: "2026-11",
+            },
+        ],
+    })
 }
 
 /// Liveness

@@ -84,7 +84,10 @@ pub fn wrap(routes: Router, config: &Config) -> Router {
                 header::AUTHORIZATION,
                 header::HeaderName::from_static("x-request-id"),
             ])
-            .expose_headers([header::HeaderName::from_static("x-request-id")])
+            .expose_headers([
+                header::HeaderName::from_static("x-request-id"),
+                super::handlers::DECISION_ID,
+            ])
     });
     let service = ServiceBuilder::new()
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
@@ -152,6 +155,7 @@ fn request_span(request: &Request<impl Sized>) -> Span {
         route = Empty,
         status = Empty,
         latency_us = Empty,
+        decision_id = Empty,
     )
 }
 

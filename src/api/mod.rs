@@ -44,6 +44,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(handlers::preset_actions))
         .routes(routes!(handlers::preset_reconcile))
         .routes(routes!(handlers::global_reconcile))
+        .routes(routes!(handlers::version))
         .routes(routes!(handlers::healthz))
         .routes(routes!(handlers::readyz))
 }
@@ -66,8 +67,12 @@ pub fn router(config: Config) -> Router {
     crate::telemetry::metrics_handle();
     let (routes, openapi) = documented_routes().split_for_parts();
     let document = Bytes::from(document_text(&openapi));
-    let swagger_ui = SwaggerUi::new("/swagger-ui")
-        .config(utoipa_swagger_ui::Config::from(OPENAPI_PATH).try_it_out_enabled(true));
+    let swagger_ui = SwaggerUi::new("/swagger-ui").config(
+        utoipa_swagger_ui::Config::from(OPENAPI_PATH)
+            .try_it_out_enabled(true)
+            // Swagger UI would otherwise send the document to validator.swagger.io when not on localhost.
+            .validator_url("none"),
+    );
     let mut routes = routes
         .route(
             OPENAPI_PATH,

@@ -385,7 +385,7 @@ pub struct BackoffAction {
 }
 
 /// The schema of an `action_type` that takes one value.
-fn action_tag(tag: &str) -> utoipa::openapi::schema::Object {
+pub(crate) fn action_tag(tag: &str) -> utoipa::openapi::schema::Object {
     utoipa::openapi::schema::ObjectBuilder::new()
         .schema_type(utoipa::openapi::schema::Type::String)
         .enum_values(Some([tag]))
@@ -447,6 +447,36 @@ pub enum ReconciliationActions {
     Backoff(BackoffAction),
 }
 
+impl CreateAction {
+    /// Create `count` prebuilds.
+    pub fn new(count: i32) -> Self {
+        CreateAction {
+            action_type: CreateTag::Create,
+            create: count,
+        }
+    }
+}
+
+impl DeleteAction {
+    /// Delete these prebuilds, oldest first.
+    pub fn new(ids: Vec<Uuid>) -> Self {
+        DeleteAction {
+            action_type: DeleteTag::Delete,
+            delete_ids: ids,
+        }
+    }
+}
+
+impl BackoffAction {
+    /// Back off until `until`.
+    pub fn new(until: crate::domain::Timestamp) -> Self {
+        BackoffAction {
+            action_type: BackoffTag::Backoff,
+            backoff_until: Rfc3339(until),
+        }
+    }
+}
+
 impl ReconciliationActions {
     /// The `action_type`: `create`, `delete` or `backoff`.
     pub fn action_type(&self) -> &'static str {
@@ -461,31 +491,48 @@ impl ReconciliationActions {
 impl From<domain::ReconciliationActions> for ReconciliationActions {
     fn from(actions: domain::ReconciliationActions) -> Self {
         match actions {
-            domain::ReconciliationActions::Create(create) => {
-                ReconciliationActions::Create(CreateAction {
-                    action_type: CreateTag::Create,
-                    create,
-                })
+            domain::ReconciliationActions::Create(count) => {
+                ReconciliationActions::Create(CreateAction::new(count))
             }
             domain::ReconciliationActions::Delete(ids) => {
-                ReconciliationActions::Delete(DeleteAction {
-                    action_type: DeleteTag::Delete,
-                    delete_ids: ids,
-                })
+                ReconciliationActions::Delete(DeleteAction::new(ids))
             }
             domain::ReconciliationActions::Backoff(until) => {
-                ReconciliationActions::Backoff(BackoffAction {
-                    action_type: BackoffTag::Backoff,
-                    backoff_until: Rfc3339(until),
-                })
+                ReconciliationActions::Backoff(BackoffAction::new(until))
             }
         }
     }
 }
 
+/// One rule an explained decision went through.
+#[derive(Clone, Debug, Serialize, ToSchema, PartialEq, Eq)]
+#[schema(example = json!({"rule": "extraneous", "detail": "3 running, 2 desired: delete the oldest 1"}))]
+pub struct ExplanationStep {
+    /// The rule: `backoff`, `active`, `inactive`, `delete_all`, `extraneous` or `create` (v2 adds
+    /// `expiry`, `target`, `cancel_pending` and `hard_limit`).
+    pub rule: &'static str,
+    /// What the rule saw and decided, with the numbers that decided it.
+    pub detail: String,
+}
+
+/// The rules an explained decision went through, in order.
+pub fn explanation(explanation: domain::Explanation) -> Vec<ExplanationStep> {
+    explanation
+        .0
+        .into_iter()
+        .map(|step| ExplanationStep {
+            rule: step.rule,
+            detail: step.detail,
+        })
+        .collect()
+}
+
 /// The action for one preset, with the inputs it was decided at.
 #[derive(Clone, Debug, Serialize, ToSchema, PartialEq, Eq)]
 pub struct ActionsResponse {
+    /// Identifies this decision (UUID v7), so actions taken can be tied to it; also the
+    /// `X-Decision-Id` header.
+    pub decision_id: Uuid,
     /// The action to take.
     pub actions: ReconciliationActions,
     /// Whether there is nothing to do (the seed's `IsNoop`: create 0, no delete IDs, no backoff).
@@ -496,11 +543,17 @@ pub struct ActionsResponse {
     /// The backoff interval per failure used, as Go's `Duration.String()` writes it.
     #[schema(value_type = String, example = "1m0s")]
     pub backoff_interval: GoDurationText,
+    /// The rules the decision went through, with `explain=true`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<Vec<ExplanationStep>>,
 }
 
 /// One preset's state and action together: the main call's answer.
 #[derive(Clone, Debug, Serialize, ToSchema, PartialEq, Eq)]
 pub struct Decision {
+    /// Identifies this decision (UUID v7), so actions taken can be tied to it; also the
+    /// `X-Decision-Id` header of a preset call.
+    pub decision_id: Uuid,
     /// The preset decided.
     pub preset_id: Uuid,
     /// The derived counts.
@@ -515,11 +568,17 @@ pub struct Decision {
     /// The backoff interval per failure used, as Go's `Duration.String()` writes it.
     #[schema(value_type = String, example = "1m0s")]
     pub backoff_interval: GoDurationText,
+    /// The rules the decision went through, with `explain=true`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<Vec<ExplanationStep>>,
 }
 
 /// Every preset's decision, in the order of the posted presets.
 #[derive(Clone, Debug, Serialize, ToSchema, PartialEq, Eq)]
 pub struct GlobalDecision {
+    /// Identifies this answer (UUID v7); also its `X-Decision-Id` header. Each decision in it
+    /// has an id of its own.
+    pub decision_id: Uuid,
     /// One decision per preset.
     pub decisions: Vec<Decision>,
     /// The instant the decisions were made at.
@@ -528,6 +587,41 @@ pub struct GlobalDecision {
     /// The backoff interval per failure used, as Go's `Duration.String()` writes it.
     #[schema(value_type = String, example = "1m0s")]
     pub backoff_interval: GoDurationText,
+}
+
+/// A rule set this service decides by.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct RuleSet {
+    /// `v1` or `v2`: the path prefix of its endpoints.
+    pub name: &'static str,
+    /// What the rules are.
+    pub description: &'static str,
+    /// Where they come from.
+    pub source: &'static str,
+    /// The date of that source.
+    pub source_date: &'static str,
+}
+
+/// What is serving: the version, the commit, and the rule sets.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "service": "prebuild-decider",
+    "version": "0.1.0",
+    "commit": "1a2b3c4d5e6f",
+    "rule_sets": [
+        {"name": "v1", "description": "The seed: Coder's prebuilds reconciliation, exactly, quirks included.", "source": "coder/coder coderd/prebuilds/preset_snapshot.go", "source_date": "2025-07-03"},
+        {"name": "v2", "description": "Today's Coder rules: expiry, weekly schedules, cancel-pending, the hard limit, several actions.", "source": "api-contract-v2.md, from Coder's newest reconciler and its tests", "source_date": "2026-11"}
+    ]
+}))]
+pub struct VersionInfo {
+    /// Always `prebuild-decider`.
+    pub service: &'static str,
+    /// The service's version.
+    pub version: &'static str,
+    /// The git commit built (`unknown` when built without one).
+    pub commit: &'static str,
+    /// The rule sets served, by path prefix.
+    pub rule_sets: Vec<RuleSet>,
 }
 
 /// The liveness or readiness status.

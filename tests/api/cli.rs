@@ -33,16 +33,50 @@ async fn decide_prints_the_same_decision_as_the_server() {
             "{}",
             String::from_utf8_lossy(&output.stderr)
         );
-        let printed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let mut printed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
         let body = std::fs::read(example_path(name)).unwrap();
-        let served = post(
-            &app(),
-            "/v1/presets/reconcile?now=2025-06-02T12:00:00Z&backoff_interval=90s",
-            body,
-        )
-        .await;
-        assert_eq!(printed, served.json, "{name}");
+        let uri = "/v1/presets/reconcile?now=2025-06-02T12:00:00Z&backoff_interval=90s";
+        let mut served = post(&app(), uri, body).await.json;
+        // Each decision has an id of its own; everything else is the same.
+        let printed_id = printed
+            .as_object_mut()
+            .unwrap()
+            .remove("decision_id")
+            .unwrap();
+        let served_id = served
+            .as_object_mut()
+            .unwrap()
+            .remove("decision_id")
+            .unwrap();
+        assert_ne!(printed_id, served_id);
+        assert_eq!(printed, served, "{name}");
     }
+}
+
+#[test]
+fn decide_explains_when_asked() {
+    let output = binary()
+        .args([
+            "decide",
+            &example_path("preset-snapshot.json"),
+            "--now",
+            "2025-06-02T12:00:00Z",
+            "--explain",
+        ])
+        .output()
+        .unwrap();
+    let printed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let rules: Vec<_> = printed["explanation"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["backoff", "active", "create"]);
+    assert_eq!(
+        printed["explanation"][2]["detail"],
+        "3 desired − 2 running − 0 starting = 1: create 1"
+    );
 }
 
 #[test]

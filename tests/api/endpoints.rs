@@ -16,13 +16,23 @@ fn example(name: &str) -> Value {
 async fn the_examples_decide_as_the_readme_says() {
     let app = app();
     let now = "now=2025-06-02T12:00:00Z";
-    let answer = post_json(
+    let mut answer = post_json(
         &app,
         &format!("/v1/presets/reconcile?{now}"),
         &example("preset-snapshot.json"),
     )
     .await;
     assert_eq!(answer.status, 200, "{}", answer.json);
+    let decision_id = answer
+        .json
+        .as_object_mut()
+        .unwrap()
+        .remove("decision_id")
+        .unwrap();
+    assert_eq!(
+        answer.headers["x-decision-id"],
+        decision_id.as_str().unwrap()
+    );
     assert_eq!(
         answer.json,
         json!({

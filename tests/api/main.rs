@@ -8,4 +8,5 @@ mod helpers;
 mod openapi;
 mod process;
 mod production;
+mod provenance;
 mod socket;

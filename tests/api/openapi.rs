@@ -102,7 +102,7 @@ fn every_decision_operation_is_documented_fully() {
                 .iter()
                 .map(|p| p["name"].as_str().unwrap())
                 .collect();
-            assert_eq!(names, ["now", "backoff_interval"], "{path}");
+            assert_eq!(names, ["now", "backoff_interval", "explain"], "{path}");
             for parameter in op["parameters"].as_array().unwrap() {
                 assert!(
                     parameter["description"]

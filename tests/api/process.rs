@@ -19,10 +19,14 @@ struct Server {
 
 impl Server {
     fn start(flags: &[&str]) -> Server {
+        Server::start_logging(flags, "info")
+    }
+
+    fn start_logging(flags: &[&str], rust_log: &str) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_prebuild-decider"))
             .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
             .args(flags)
-            .env("RUST_LOG", "info")
+            .env("RUST_LOG", rust_log)
             .stderr(Stdio::piped())
             .stdout(Stdio::null())
             .spawn()
@@ -333,5 +337,49 @@ async fn metrics_can_move_to_a_listener_of_their_own() {
         own.body.contains("prebuild_decider_build_info"),
         "{}",
         own.body
+    );
+}
+
+#[tokio::test]
+async fn the_request_log_line_carries_the_request_and_decision_ids() {
+    let server = Server::start_logging(&[], "prebuild_decider=debug");
+    let body = crate::helpers::snapshot().to_string();
+    let reply = exchange(
+        server.address,
+        "POST",
+        "/v1/presets/reconcile",
+        &[JSON, "X-Request-Id: req-77"],
+        &body,
+    )
+    .await;
+    let decision_id = reply
+        .header("x-decision-id")
+        .expect("a decision id header")
+        .to_owned();
+    assert_eq!(reply.json()["decision_id"], decision_id.as_str());
+    // The line is written as the answer leaves; give the logging thread a moment.
+    let mut lines = Vec::new();
+    for _ in 0..50 {
+        lines.extend(server.logged());
+        if lines.iter().any(|l| l.contains("\"answered\"")) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let answered = lines
+        .iter()
+        .find(|l| l.contains("\"answered\""))
+        .unwrap_or_else(|| panic!("no request line in {lines:?}"));
+    let event: serde_json::Value = serde_json::from_str(answered).unwrap();
+    let span = &event["span"];
+    assert_eq!(span["decision_id"], decision_id.as_str(), "{answered}");
+    assert_eq!(span["request_id"], "req-77", "{answered}");
+    assert_eq!(span["route"], "/v1/presets/reconcile", "{answered}");
+    assert_eq!(span["status"], 200, "{answered}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("\"decided\"") && l.contains(&decision_id)),
+        "{lines:?}"
     );
 }
