@@ -15,6 +15,7 @@ use super::snapshot::{
     FieldV2, PendingCount, PresetAdditions, PresetV2, Schedule, SnapshotErrorV2, check_schedule,
     check_ttl,
 };
+use crate::domain::explain::{Explanation, NoTrace};
 use crate::domain::global::GlobalSnapshot;
 use crate::domain::go_time::{GoDuration, Timestamp};
 use crate::domain::snapshot::{Backoff, Field, InProgressCount, RunningPrebuild, SnapshotError};
@@ -163,14 +164,33 @@ impl GlobalSnapshotV2 {
         now: Timestamp,
         backoff_interval: GoDuration,
     ) -> Result<Vec<DecisionV2>, SnapshotErrorV2> {
+        self.each_preset(|view| view.decide(now, backoff_interval, &mut NoTrace))
+    }
+
+    /// [`GlobalSnapshotV2::decide`], each decision with its explanation.
+    pub fn decide_explained(
+        &self,
+        now: Timestamp,
+        backoff_interval: GoDuration,
+    ) -> Result<Vec<(DecisionV2, Explanation)>, SnapshotErrorV2> {
+        self.each_preset(|view| {
+            let mut explanation = Explanation::default();
+            let decision = view.decide(now, backoff_interval, &mut explanation)?;
+            Ok((decision, explanation))
+        })
+    }
+
+    fn each_preset<T>(
+        &self,
+        decide: impl Fn(PresetView<'_>) -> Result<T, SnapshotError>,
+    ) -> Result<Vec<T>, SnapshotErrorV2> {
         self.seed
             .presets()
             .iter()
             .zip(&self.additions)
             .zip(&self.backoff_rows)
             .map(|((seed, additions), backoff_row)| {
-                PresetView { seed, additions }
-                    .decide(now, backoff_interval)
+                decide(PresetView { seed, additions })
                     .map_err(|error| relocate_backoff_error(error, backoff_row.unwrap_or_default()))
             })
             .collect()

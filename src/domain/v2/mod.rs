@@ -26,7 +26,7 @@ pub use cron::{CronError, CronField, CronSchedule};
 pub use expiry::Expiry;
 pub use global::{GlobalRowsV2, GlobalSnapshotV2};
 pub use reconcile::{ActionV2, DecisionV2, StateV2};
-pub use schedule::{Target, TargetRule, TargetSource};
+pub use schedule::{Target, TargetRule, TargetSource, WeeklySchedule};
 pub use snapshot::{
     FieldV2, PendingCount, PresetRowsV2, PresetSnapshotV2, PresetV2, Schedule, SnapshotErrorV2,
 };

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::schedule::{Target, TargetSource};
 use super::snapshot::{PresetAdditions, PresetSnapshotV2, SnapshotErrorV2};
+use crate::domain::explain::{Explanation, NoTrace, Trace};
 use crate::domain::go_time::{GoDuration, Timestamp};
 use crate::domain::reconcile::{ReconciliationActions, ReconciliationState};
 use crate::domain::snapshot::{PresetSnapshot, RunningPrebuild, SnapshotError};
@@ -119,7 +120,7 @@ impl PresetSnapshotV2 {
         let view = self.view();
         let expired = view.expired_at(now);
         let state = view.calculate_state(&expired, now);
-        Ok(view.calculate_actions(&expired, &state, now, backoff_interval)?)
+        Ok(view.calculate_actions(&expired, &state, now, backoff_interval, &mut NoTrace)?)
     }
 
     /// Rule 6: whether a later pass may skip this preset.
@@ -133,7 +134,20 @@ impl PresetSnapshotV2 {
         now: Timestamp,
         backoff_interval: GoDuration,
     ) -> Result<DecisionV2, SnapshotErrorV2> {
-        Ok(self.view().decide(now, backoff_interval)?)
+        Ok(self.view().decide(now, backoff_interval, &mut NoTrace)?)
+    }
+
+    /// [`PresetSnapshotV2::decide`], with the rules it went through.
+    pub fn decide_explained(
+        &self,
+        now: Timestamp,
+        backoff_interval: GoDuration,
+    ) -> Result<(DecisionV2, Explanation), SnapshotErrorV2> {
+        let mut explanation = Explanation::default();
+        let decision = self
+            .view()
+            .decide(now, backoff_interval, &mut explanation)?;
+        Ok((decision, explanation))
     }
 
     /// The snapshot as the decision reads it.
@@ -222,14 +236,30 @@ impl PresetView<'_> {
         state: &StateV2,
         now: Timestamp,
         backoff_interval: GoDuration,
+        trace: &mut impl Trace,
     ) -> Result<Vec<ActionV2>, SnapshotError> {
-        if let Some(until) = self.backoff_until(now, backoff_interval)? {
+        if let Some(until) = self.backoff_until(now, backoff_interval, trace)? {
             return Ok(vec![ActionV2::Backoff(until)]);
         }
         if !self.is_active() {
-            return Ok(self.handle_inactive_template_version());
+            trace.step("inactive", || {
+                let preset = self.seed.preset();
+                let reasons = [
+                    (!preset.using_active_version, "not the active version"),
+                    (preset.deleted, "deleted"),
+                    (preset.deprecated, "deprecated"),
+                ];
+                let named: Vec<_> = reasons
+                    .iter()
+                    .filter(|(holds, _)| *holds)
+                    .map(|(_, why)| *why)
+                    .collect();
+                format!("template version is not active ({})", named.join(", "))
+            });
+            return Ok(self.handle_inactive_template_version(state, trace));
         }
-        Ok(self.handle_active_template_version(expired, state))
+        trace.step("active", || "template version is active".to_owned());
+        Ok(self.handle_active_template_version(expired, state, trace))
     }
 
     /// Rule 3: v1's backoff check, by v1's own code.
@@ -242,8 +272,12 @@ impl PresetView<'_> {
         &self,
         now: Timestamp,
         backoff_interval: GoDuration,
+        trace: &mut impl Trace,
     ) -> Result<Option<Timestamp>, SnapshotError> {
         let Some(backoff) = self.seed.backoff() else {
+            trace.step("backoff", || {
+                "no backoff row: no recent failures".to_owned()
+            });
             return Ok(None);
         };
         let probe = PresetSnapshot::from_checked(
@@ -252,7 +286,13 @@ impl PresetView<'_> {
             Vec::new(),
             Some(*backoff),
         );
-        match probe.calculate_actions(now, backoff_interval)? {
+        // v1's explanation of the probe says exactly why it backs off or not; its later rules
+        // are about the probe's empty lists, so only the backoff step is kept.
+        let mut backoff_only = OnlyRule {
+            rule: "backoff",
+            inner: trace,
+        };
+        match probe.calculate_actions_traced(now, backoff_interval, &mut backoff_only)? {
             ReconciliationActions::Backoff(until) => Ok(Some(until)),
             ReconciliationActions::Create(_) | ReconciliationActions::Delete(_) => Ok(None),
         }
@@ -263,11 +303,27 @@ impl PresetView<'_> {
     ///
     /// Deliberate: upstream deletes only the live ones here and leaks the expired ones. As in
     /// v1, prebuilds already being deleted are listed again.
-    fn handle_inactive_template_version(&self) -> Vec<ActionV2> {
+    fn handle_inactive_template_version(
+        &self,
+        state: &StateV2,
+        trace: &mut impl Trace,
+    ) -> Vec<ActionV2> {
         let mut actions = Vec::new();
         if self.additions.pending_count > 0 {
+            trace.step("cancel_pending", || {
+                format!(
+                    "{} jobs queued on a non-active version: cancel them",
+                    self.additions.pending_count
+                )
+            });
             actions.push(ActionV2::CancelPending(self.additions.pending_count));
         }
+        trace.step("delete_all", || {
+            format!(
+                "{} running ({} expired): delete every one, oldest first",
+                state.actual, state.expired
+            )
+        });
         if !self.running().is_empty() {
             actions.push(ActionV2::Delete(oldest_first(
                 self.running().iter(),
@@ -280,7 +336,12 @@ impl PresetView<'_> {
     /// Rule 5: delete the expired prebuilds (input order), then the oldest extraneous live ones,
     /// then create what is missing beyond the live ones and those starting, unless the preset
     /// is hard-limited. Pending jobs are left alone: they belong to an active version.
-    fn handle_active_template_version(&self, expired: &[bool], state: &StateV2) -> Vec<ActionV2> {
+    fn handle_active_template_version(
+        &self,
+        expired: &[bool],
+        state: &StateV2,
+        trace: &mut impl Trace,
+    ) -> Vec<ActionV2> {
         let mut actions = Vec::new();
         let (expired_rows, live_rows): (Vec<_>, Vec<_>) = self
             .running()
@@ -288,6 +349,9 @@ impl PresetView<'_> {
             .zip(expired)
             .partition(|&(_, &is_expired)| is_expired);
         if !expired_rows.is_empty() {
+            trace.step("expiry", || {
+                format!("delete the {} expired, in input order", expired_rows.len())
+            });
             actions.push(ActionV2::Delete(
                 expired_rows
                     .iter()
@@ -296,6 +360,14 @@ impl PresetView<'_> {
             ));
         }
         if state.extraneous > 0 {
+            trace.step("extraneous", || {
+                format!(
+                    "{} live, {} desired: delete the oldest {}",
+                    live_rows.len(),
+                    state.desired,
+                    state.extraneous
+                )
+            });
             actions.push(ActionV2::Delete(oldest_first(
                 live_rows.iter().map(|&(prebuild, _)| prebuild),
                 state.extraneous as usize,
@@ -306,6 +378,24 @@ impl PresetView<'_> {
         let to_create = (i64::from(state.desired) - live - i64::from(state.starting)).max(0) as i32;
         // Deliberate: upstream computes this create and its reconciler drops it for a
         // hard-limited preset; here the decision itself leaves it out.
+        let arithmetic = || {
+            format!(
+                "{} desired − {live} live − {} starting = {}",
+                state.desired,
+                state.starting,
+                i64::from(state.desired) - live - i64::from(state.starting)
+            )
+        };
+        if to_create > 0 && self.additions.is_hard_limited {
+            trace.step("hard_limit", || {
+                format!(
+                    "{}: would create {to_create}, but the preset is hard-limited",
+                    arithmetic()
+                )
+            });
+        } else {
+            trace.step("create", || format!("{}: create {to_create}", arithmetic()));
+        }
         if to_create > 0 && !self.additions.is_hard_limited {
             actions.push(ActionV2::Create(to_create));
         }
@@ -326,10 +416,37 @@ impl PresetView<'_> {
         &self,
         now: Timestamp,
         backoff_interval: GoDuration,
+        trace: &mut impl Trace,
     ) -> Result<DecisionV2, SnapshotError> {
         let expired = self.expired_at(now);
         let state = self.calculate_state(&expired, now);
-        let actions = self.calculate_actions(&expired, &state, now, backoff_interval)?;
+        trace.step("expiry", || {
+            let expiry = self.additions.expiry;
+            let ttl = match expiry.ttl_seconds {
+                Some(ttl) if ttl > 0 => format!("ttl {ttl}s"),
+                _ => "no ttl".to_owned(),
+            };
+            let invalidated = match expiry.last_invalidated_at {
+                Some(at) => format!("invalidated at {at}"),
+                None => "never invalidated".to_owned(),
+            };
+            format!(
+                "{} of {} running expired at {now} ({ttl}, {invalidated})",
+                state.expired, state.actual
+            )
+        });
+        trace.step("target", || {
+            let target = self
+                .additions
+                .target_rule
+                .describe(self.seed.preset().desired_instances, now);
+            if self.is_active() {
+                target
+            } else {
+                format!("{target}; inactive, so desired is 0")
+            }
+        });
+        let actions = self.calculate_actions(&expired, &state, now, backoff_interval, trace)?;
         Ok(DecisionV2 {
             preset_id: self.seed.preset().id,
             state,
@@ -345,4 +462,18 @@ fn oldest_first<'a>(prebuilds: impl Iterator<Item = &'a RunningPrebuild>, n: usi
     let mut oldest: Vec<&RunningPrebuild> = prebuilds.collect();
     oldest.sort_by_key(|prebuild| prebuild.created_at);
     oldest.iter().take(n).map(|prebuild| prebuild.id).collect()
+}
+
+/// A trace that passes on one rule's steps only.
+struct OnlyRule<'a, T> {
+    rule: &'static str,
+    inner: &'a mut T,
+}
+
+impl<T: Trace> Trace for OnlyRule<'_, T> {
+    fn step(&mut self, rule: &'static str, detail: impl FnOnce() -> String) {
+        if rule == self.rule {
+            self.inner.step(rule, detail);
+        }
+    }
 }

@@ -46,9 +46,22 @@ pub enum TargetRule {
     Weekly {
         /// The preset's timezone.
         timezone: Tz,
-        /// Each schedule's expression and target, in the order given.
-        schedules: Vec<(CronSchedule, i32)>,
+        /// The schedules, in the order given.
+        schedules: Vec<WeeklySchedule>,
     },
+}
+
+/// A usable schedule, with how the caller listed it (so an explanation can name it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WeeklySchedule {
+    /// Its index in the list the caller sent.
+    pub row: usize,
+    /// The expression as written.
+    pub expression: String,
+    /// The parsed expression.
+    pub cron: CronSchedule,
+    /// The target while it matches.
+    pub instances: i32,
 }
 
 impl TargetRule {
@@ -105,7 +118,12 @@ impl TargetRule {
             timezone,
             schedules: parsed
                 .into_iter()
-                .map(|(_, schedule, cron)| (cron, schedule.desired_instances))
+                .map(|(row, schedule, cron)| WeeklySchedule {
+                    row,
+                    expression: schedule.cron_expression.clone(),
+                    cron,
+                    instances: schedule.desired_instances,
+                })
                 .collect(),
         }
     }
@@ -121,18 +139,48 @@ impl TargetRule {
         match self {
             TargetRule::Default => fallback(None),
             TargetRule::SetAside(reason) => fallback(Some(reason)),
-            TargetRule::Weekly {
-                timezone,
-                schedules,
-            } => {
+            TargetRule::Weekly { .. } => match self.matching(now) {
+                Some(schedule) => Target {
+                    instances: schedule.instances,
+                    source: TargetSource::Schedule,
+                    schedule_error: None,
+                },
+                None => fallback(None),
+            },
+        }
+    }
+
+    /// The first schedule whose expression matches `now`'s wall-clock time in the timezone.
+    pub fn matching(&self, now: Timestamp) -> Option<&WeeklySchedule> {
+        let TargetRule::Weekly {
+            timezone,
+            schedules,
+        } = self
+        else {
+            return None;
+        };
+        let local = now.as_datetime().with_timezone(timezone);
+        schedules
+            .iter()
+            .find(|schedule| schedule.cron.matches(&local))
+    }
+
+    /// How the target at `now` was found, in words, for an explanation.
+    pub fn describe(&self, default: i32, now: Timestamp) -> String {
+        match self {
+            TargetRule::Default => format!("no schedules: desired_instances ({default})"),
+            TargetRule::SetAside(reason) => {
+                format!("schedules set aside ({reason}): desired_instances ({default})")
+            }
+            TargetRule::Weekly { timezone, .. } => {
                 let local = now.as_datetime().with_timezone(timezone);
-                match schedules.iter().find(|(cron, _)| cron.matches(&local)) {
-                    Some(&(_, instances)) => Target {
-                        instances,
-                        source: TargetSource::Schedule,
-                        schedule_error: None,
-                    },
-                    None => fallback(None),
+                let when = format!("{} in {timezone}", local.format("%a %Y-%m-%d %H:%M:%S %Z"));
+                match self.matching(now) {
+                    Some(schedule) => format!(
+                        "{when} matches schedule {} ({:?}): {}",
+                        schedule.row, schedule.expression, schedule.instances
+                    ),
+                    None => format!("{when} matches no schedule: desired_instances ({default})"),
                 }
             }
         }
