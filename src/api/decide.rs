@@ -270,6 +270,15 @@ pub(crate) struct Keys {
 }
 
 impl Keys {
+    /// The pointer of the preset row at `index` (always `/preset` or `/Preset` in a single
+    /// preset's snapshot).
+    pub(crate) fn preset_pointer(&self, index: usize) -> String {
+        match self.preset {
+            Some(key) => key.to_owned(),
+            None => format!("/presets/{index}"),
+        }
+    }
+
     /// The pointer of `field` in the body as sent.
     pub(crate) fn pointer(&self, field: Field) -> String {
         let preset = |index: usize| match self.preset {

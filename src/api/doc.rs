@@ -23,7 +23,8 @@ use super::problem::{FieldError, Problem};
         license(name = "AGPL-3.0-only", identifier = "AGPL-3.0-only")
     ),
     tags(
-        (name = "decisions", description = "Decide what to do with a preset's prebuilds."),
+        (name = "decisions", description = "Decide what to do with a preset's prebuilds, by the seed's rules (v1)."),
+        (name = "v2", description = "Decide by today's Coder rules: expiry, schedules, cancel-pending, the hard limit, several actions."),
         (name = "operations", description = "Liveness and readiness for orchestrators.")
     ),
     components(schemas(
@@ -37,6 +38,12 @@ use super::problem::{FieldError, Problem};
         model::CreateAction,
         model::DeleteAction,
         model::BackoffAction,
+        super::v2::model::PresetSnapshotV2Fields,
+        super::v2::model::GlobalSnapshotV2Fields,
+        super::v2::model::PresetV2Fields,
+        super::v2::model::Schedule,
+        super::v2::model::PendingRow,
+        super::v2::model::CancelPendingAction,
     )),
     modifiers(&BearerScheme)
 )]

@@ -18,6 +18,16 @@ pub fn preset_snapshot_go() -> Value {
     parse(include_str!("../../examples/preset-snapshot-go.json"))
 }
 
+/// `examples/v2-preset-snapshot.json`: a v2 preset with a TTL, an invalidation and schedules.
+pub fn v2_preset_snapshot() -> Value {
+    parse(include_str!("../../examples/v2-preset-snapshot.json"))
+}
+
+/// `examples/v2-global-snapshot.json`: a scheduled preset and an outdated one with pending jobs.
+pub fn v2_global_snapshot() -> Value {
+    parse(include_str!("../../examples/v2-global-snapshot.json"))
+}
+
 /// `examples/global-snapshot.json`: three presets, one outdated and one backing off.
 pub fn global_snapshot() -> Value {
     parse(include_str!("../../examples/global-snapshot.json"))

@@ -9,6 +9,7 @@ pub mod handlers;
 pub mod middleware;
 pub mod model;
 pub mod problem;
+pub mod v2;
 pub mod wire;
 
 use std::sync::Arc;
@@ -45,6 +46,8 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(handlers::preset_reconcile))
         .routes(routes!(handlers::global_reconcile))
         .routes(routes!(handlers::version))
+        .routes(routes!(v2::preset_reconcile))
+        .routes(routes!(v2::global_reconcile))
         .routes(routes!(handlers::healthz))
         .routes(routes!(handlers::readyz))
 }

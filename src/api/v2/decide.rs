@@ -1,0 +1,218 @@
+//! The v2 calls from body bytes to answer. A v2 body is read as v1 reads it (v1's checks and
+//! pointers, the Go-native spellings included), then read again for the fields v2 adds, and the
+//! two are put together as the v2 domain's rows.
+
+use super::model;
+use crate::api::decide::{
+    DecisionInputs, Explain, Keys, MAX_FIELD_ERRORS, new_decision_id, parse_global_rows,
+    parse_json, parse_preset_rows, require,
+};
+use crate::api::model::explanation;
+use crate::api::problem::{FieldError, Problem};
+use crate::api::wire::{GoDurationText, Object, Rfc3339};
+use crate::domain::v2::{self as domain, FieldV2, SnapshotErrorV2};
+use crate::domain::{self as v1, Explanation};
+
+/// `POST /v2/presets/reconcile`.
+pub fn reconcile(
+    body: &[u8],
+    inputs: DecisionInputs,
+    explain: Explain,
+) -> Result<model::DecisionV2, Problem> {
+    let (rows, keys) = parse_preset_rows(body)?;
+    let Object(more): Object<model::PresetSnapshotV2Fields> = parse_json(body)?;
+    let mut errors = Vec::new();
+    let schedules = schedule_rows(more.schedules.unwrap_or_default(), &mut errors);
+    if !errors.is_empty() {
+        errors.truncate(MAX_FIELD_ERRORS);
+        return Err(Problem::invalid_body(errors));
+    }
+    // v1's parse has refused a body giving both `preset` and `Preset`.
+    let preset_fields = more.preset.or(more.go_preset).map(|Object(fields)| fields);
+    let rows = domain::PresetRowsV2 {
+        preset: preset_v2(rows.preset, preset_fields.unwrap_or_default()),
+        running: rows.running,
+        in_progress: rows.in_progress,
+        backoff: rows.backoff,
+        schedules,
+        pending_count: more.pending_count.map_or(0, |count| count.0),
+        is_hard_limited: more.is_hard_limited.unwrap_or(false),
+    };
+    let problem = |error: SnapshotErrorV2| snapshot_problem(&error, &keys);
+    let snapshot = domain::PresetSnapshotV2::new(rows).map_err(problem)?;
+    let decided = if explain.0 {
+        let (decision, explained) = snapshot
+            .decide_explained(inputs.now, inputs.backoff_interval)
+            .map_err(problem)?;
+        (decision, Some(explained))
+    } else {
+        (
+            snapshot
+                .decide(inputs.now, inputs.backoff_interval)
+                .map_err(problem)?,
+            None,
+        )
+    };
+    Ok(decision_answer(decided, inputs))
+}
+
+/// `POST /v2/global/reconcile`.
+pub fn reconcile_global(
+    body: &[u8],
+    inputs: DecisionInputs,
+    explain: Explain,
+) -> Result<model::GlobalDecisionV2, Problem> {
+    let (rows, keys) = parse_global_rows(body)?;
+    let Object(more): Object<model::GlobalSnapshotV2Fields> = parse_json(body)?;
+    let mut errors = Vec::new();
+    let schedules = schedule_rows(more.schedules.unwrap_or_default(), &mut errors);
+    let pending = more
+        .pending
+        .unwrap_or_default()
+        .into_iter()
+        .enumerate()
+        .filter_map(|(index, Object(row))| {
+            let count = require(
+                row.count,
+                &mut errors,
+                || format!("/pending/{index}"),
+                "count",
+            )?;
+            Some(domain::PendingCount {
+                preset_id: row.preset_id.map(|id| id.0),
+                count: count.0,
+            })
+        })
+        .collect();
+    if !errors.is_empty() {
+        errors.truncate(MAX_FIELD_ERRORS);
+        return Err(Problem::invalid_body(errors));
+    }
+    let mut preset_fields = more
+        .presets
+        .unwrap_or_default()
+        .into_iter()
+        .map(|Object(f)| f);
+    let presets = rows
+        .presets
+        .into_iter()
+        .map(|preset| preset_v2(preset, preset_fields.next().unwrap_or_default()))
+        .collect();
+    let rows = domain::GlobalRowsV2 {
+        presets,
+        running: rows.running,
+        in_progress: rows.in_progress,
+        backoffs: rows.backoffs,
+        schedules,
+        pending,
+        hard_limited: more
+            .hard_limited
+            .unwrap_or_default()
+            .into_iter()
+            .map(|id| id.0)
+            .collect(),
+    };
+    let problem = |error: SnapshotErrorV2| snapshot_problem(&error, &keys);
+    let global = domain::GlobalSnapshotV2::new(rows).map_err(problem)?;
+    let decisions = if explain.0 {
+        let explained = global
+            .decide_explained(inputs.now, inputs.backoff_interval)
+            .map_err(problem)?;
+        explained
+            .into_iter()
+            .map(|(d, e)| decision_answer((d, Some(e)), inputs))
+            .collect()
+    } else {
+        let decided = global
+            .decide(inputs.now, inputs.backoff_interval)
+            .map_err(problem)?;
+        decided
+            .into_iter()
+            .map(|d| decision_answer((d, None), inputs))
+            .collect()
+    };
+    Ok(model::GlobalDecisionV2 {
+        decision_id: new_decision_id(),
+        decisions,
+        evaluated_at: Rfc3339(inputs.now),
+        backoff_interval: GoDurationText(inputs.backoff_interval),
+    })
+}
+
+fn preset_v2(preset: v1::Preset, fields: model::PresetV2Fields) -> domain::PresetV2 {
+    domain::PresetV2 {
+        preset,
+        ttl: fields.ttl.map(|ttl| ttl.0),
+        last_invalidated_at: fields.last_invalidated_at.map(|at| at.0),
+        scheduling_timezone: fields.scheduling_timezone,
+    }
+}
+
+fn schedule_rows(
+    rows: Vec<Object<model::Schedule>>,
+    errors: &mut Vec<FieldError>,
+) -> Vec<domain::Schedule> {
+    rows.into_iter()
+        .enumerate()
+        .filter_map(|(index, Object(row))| {
+            let at = || format!("/schedules/{index}");
+            let cron_expression = require(row.cron_expression, errors, at, "cron_expression");
+            let desired_instances = require(row.desired_instances, errors, at, "desired_instances");
+            Some(domain::Schedule {
+                cron_expression: cron_expression?,
+                desired_instances: desired_instances?.0,
+                preset_id: row.preset_id.map(|id| id.0),
+            })
+        })
+        .collect()
+}
+
+/// The pointer of a v2 field in the body as sent.
+fn pointer(field: FieldV2, keys: &Keys) -> String {
+    match field {
+        FieldV2::Seed(field) => keys.pointer(field),
+        FieldV2::Ttl { preset } => format!("{}/ttl", keys.preset_pointer(preset)),
+        FieldV2::ScheduleDesiredInstances { row } => format!("/schedules/{row}/desired_instances"),
+        FieldV2::PendingCount => "/pending_count".to_owned(),
+        FieldV2::PendingRowCount { row } => format!("/pending/{row}/count"),
+    }
+}
+
+fn snapshot_problem(error: &SnapshotErrorV2, keys: &Keys) -> Problem {
+    Problem::invalid_body(vec![FieldError::at(
+        pointer(error.field(), keys),
+        error.to_string(),
+    )])
+}
+
+fn decision_answer(
+    (decision, explained): (domain::DecisionV2, Option<Explanation>),
+    inputs: DecisionInputs,
+) -> model::DecisionV2 {
+    let state = decision.state;
+    model::DecisionV2 {
+        decision_id: new_decision_id(),
+        preset_id: decision.preset_id,
+        noop: decision.actions.is_empty(),
+        can_skip: decision.can_skip,
+        state: model::StateV2 {
+            counts: state.v1_fields().into(),
+            expired: state.expired,
+            scheduled_target: state.scheduled_target,
+            target_source: match state.target_source {
+                domain::TargetSource::Default => model::TargetSource::Default,
+                domain::TargetSource::Schedule => model::TargetSource::Schedule,
+            },
+            schedule_error: state.schedule_error,
+            hard_limited: state.hard_limited,
+        },
+        actions: decision
+            .actions
+            .into_iter()
+            .map(model::ActionV2::from)
+            .collect(),
+        evaluated_at: Rfc3339(inputs.now),
+        backoff_interval: GoDurationText(inputs.backoff_interval),
+        explanation: explained.map(explanation),
+    }
+}

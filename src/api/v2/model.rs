@@ -1,0 +1,247 @@
+//! The JSON of v2 (`api-contract-v2.md`): v1's bodies plus v2's fields, and `DecisionV2`.
+//!
+//! A v2 body is a v1 body with more fields, so it is read twice: once as v1 reads it (with v1's
+//! checks and pointers, unknown fields ignored), and once for the fields v2 adds, below.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::api::model::{
+    BackoffAction, CreateAction, DeleteAction, ExplanationStep, ReconciliationState,
+};
+use crate::api::wire::{GoDurationText, Int32, Object, Rfc3339, WireUuid};
+use crate::domain::v2 as domain;
+
+/// What v2 adds to a preset row (read from the same object as v1's fields).
+#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+#[schema(example = json!({"ttl": 86400, "last_invalidated_at": "2025-06-01T00:00:00Z", "scheduling_timezone": "America/Los_Angeles"}))]
+pub struct PresetV2Fields {
+    /// Seconds a prebuild may live, 0 to 2147483647; null or 0: forever. A prebuild older than
+    /// this at `now` is expired.
+    #[schema(value_type = Option<i32>, minimum = 0, maximum = 2147483647)]
+    pub ttl: Option<Int32>,
+    /// Prebuilds created before this instant are expired (RFC 3339 as Go reads it).
+    #[schema(
+        value_type = Option<String>,
+        format = DateTime,
+        pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
+    )]
+    pub last_invalidated_at: Option<Rfc3339>,
+    /// The IANA timezone schedules are read in (`America/Los_Angeles`); empty, absent or unknown:
+    /// schedules are set aside (see `schedule_error`).
+    pub scheduling_timezone: Option<String>,
+}
+
+/// A weekly schedule: while its cron matches `now` in the preset's timezone, it sets the target.
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"cron_expression": "* 9-18 * * 1-5", "desired_instances": 3}))]
+pub struct Schedule {
+    /// Five fields, `* HOUR DAY-OF-MONTH MONTH DAY-OF-WEEK`; the minute must be `*`. Each field
+    /// is `*`, a number, a range `a-b`, or a comma list of those (hours 0–23, days 1–31, months
+    /// 1–12, days of week 0–6 with Sunday 0). `9-18` covers 09:00:00 through 18:59:59. An invalid
+    /// or overlapping set of schedules is set aside, not refused (see `schedule_error`).
+    #[schema(value_type = String, required = true, example = "* 9-18 * * 1-5")]
+    pub cron_expression: Option<String>,
+    /// The target while the schedule matches: 0 to 2147483647.
+    #[schema(value_type = i32, minimum = 0, maximum = 2147483647, required = true)]
+    pub desired_instances: Option<Int32>,
+    /// In a global snapshot, the preset the schedule belongs to (null: to none).
+    #[schema(value_type = Option<Uuid>)]
+    pub preset_id: Option<WireUuid>,
+}
+
+/// Jobs of a preset queued but not started (a global snapshot's `pending` row).
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"preset_id": "3c1d9f0e-6b2a-4d8c-8e7f-5a4b3c2d1e0f", "count": 2}))]
+pub struct PendingRow {
+    /// The preset the jobs are for (null: none).
+    #[schema(value_type = Option<Uuid>)]
+    pub preset_id: Option<WireUuid>,
+    /// How many jobs: 0 to 2147483647; one preset's rows must add up to at most 2147483647.
+    #[schema(value_type = i32, minimum = 0, maximum = 2147483647, required = true)]
+    pub count: Option<Int32>,
+}
+
+/// The fields a v2 preset snapshot adds to v1's (read beside v1's; unknown fields ignored).
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+pub struct PresetSnapshotV2Fields {
+    /// v2's fields of the preset row (Go-native key: `Preset`).
+    #[schema(value_type = Option<PresetV2Fields>)]
+    pub preset: Option<Object<PresetV2Fields>>,
+    #[serde(rename = "Preset")]
+    #[schema(ignore)]
+    pub go_preset: Option<Object<PresetV2Fields>>,
+    /// The preset's weekly schedules; absent or null: none.
+    #[schema(value_type = Option<Vec<Schedule>>)]
+    pub schedules: Option<Vec<Object<Schedule>>>,
+    /// Jobs of this preset queued but not started, on a non-active version (0 to 2147483647;
+    /// null or absent: 0). An inactive preset cancels them.
+    #[schema(value_type = Option<i32>, minimum = 0, maximum = 2147483647)]
+    pub pending_count: Option<Int32>,
+    /// Whether the preset's last builds all failed up to the failure limit: it then creates
+    /// nothing (null or absent: false).
+    pub is_hard_limited: Option<bool>,
+}
+
+/// The lists a v2 global snapshot adds to v1's (read beside v1's; unknown fields ignored).
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+pub struct GlobalSnapshotV2Fields {
+    /// v2's fields of each preset row, in the order of v1's `presets`.
+    #[schema(value_type = Option<Vec<PresetV2Fields>>)]
+    pub presets: Option<Vec<Object<PresetV2Fields>>>,
+    /// Schedules; each belongs to the preset whose `id` is its `preset_id`.
+    #[schema(value_type = Option<Vec<Schedule>>)]
+    pub schedules: Option<Vec<Object<Schedule>>>,
+    /// Pending job counts; each belongs to the preset whose `id` is its `preset_id`.
+    #[schema(value_type = Option<Vec<PendingRow>>)]
+    pub pending: Option<Vec<Object<PendingRow>>>,
+    /// IDs of hard-limited presets (IDs not among the presets are ignored).
+    #[schema(value_type = Option<Vec<Uuid>>)]
+    pub hard_limited: Option<Vec<WireUuid>>,
+}
+
+/// Where the target came from.
+#[derive(Clone, Copy, Debug, Serialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetSource {
+    /// The preset's `desired_instances` (no schedule matched, or schedules were set aside).
+    Default,
+    /// A schedule matching `now`.
+    Schedule,
+}
+
+/// The derived counts of a preset under v2's rules.
+#[derive(Clone, Debug, Serialize, ToSchema, PartialEq, Eq)]
+pub struct StateV2 {
+    /// v1's counts: `actual` counts expired and live prebuilds; `desired` is the target (0 when
+    /// inactive); `eligible` counts ready live ones; `extraneous` is `max(live − desired, 0)`.
+    #[serde(flatten)]
+    pub counts: ReconciliationState,
+    /// Running prebuilds expired at `now` (by `ttl` or `last_invalidated_at`).
+    pub expired: i32,
+    /// The target the schedules (or the default) give, before the active check.
+    pub scheduled_target: i32,
+    /// Where `scheduled_target` came from.
+    pub target_source: TargetSource,
+    /// Why the schedules were set aside (no or unknown timezone, an invalid or overlapping
+    /// schedule), or null.
+    pub schedule_error: Option<String>,
+    /// Whether the preset is hard-limited (it then creates nothing).
+    pub hard_limited: bool,
+}
+
+/// Cancel queued jobs of an inactive preset.
+#[derive(Clone, Debug, Serialize, ToSchema, PartialEq, Eq)]
+#[schema(example = json!({"action_type": "cancel_pending", "count": 2}))]
+pub struct CancelPendingAction {
+    /// Always `cancel_pending`.
+    #[schema(schema_with = cancel_pending_tag)]
+    pub action_type: CancelPendingTag,
+    /// How many pending jobs to cancel.
+    #[schema(minimum = 1)]
+    pub count: i32,
+}
+
+fn cancel_pending_tag() -> utoipa::openapi::schema::Object {
+    crate::api::model::action_tag("cancel_pending")
+}
+
+/// The `action_type` of a cancel-pending action.
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum CancelPendingTag {
+    /// Cancel pending jobs.
+    CancelPending,
+}
+
+/// One action of a v2 decision: v1's three shapes and `cancel_pending`, told apart by
+/// `action_type`.
+#[derive(Clone, Debug, Serialize, ToSchema, PartialEq, Eq)]
+#[serde(untagged)]
+#[schema(discriminator(property_name = "action_type", mapping(
+    ("create" = "#/components/schemas/CreateAction"),
+    ("delete" = "#/components/schemas/DeleteAction"),
+    ("backoff" = "#/components/schemas/BackoffAction"),
+    ("cancel_pending" = "#/components/schemas/CancelPendingAction"),
+)))]
+pub enum ActionV2 {
+    /// Create prebuilds.
+    Create(CreateAction),
+    /// Delete prebuilds.
+    Delete(DeleteAction),
+    /// Back off until a time.
+    Backoff(BackoffAction),
+    /// Cancel pending jobs.
+    CancelPending(CancelPendingAction),
+}
+
+impl ActionV2 {
+    /// The `action_type`.
+    pub fn action_type(&self) -> &'static str {
+        match self {
+            ActionV2::Create(_) => "create",
+            ActionV2::Delete(_) => "delete",
+            ActionV2::Backoff(_) => "backoff",
+            ActionV2::CancelPending(_) => "cancel_pending",
+        }
+    }
+}
+
+impl From<domain::ActionV2> for ActionV2 {
+    fn from(action: domain::ActionV2) -> Self {
+        match action {
+            domain::ActionV2::Create(count) => ActionV2::Create(CreateAction::new(count)),
+            domain::ActionV2::Delete(ids) => ActionV2::Delete(DeleteAction::new(ids)),
+            domain::ActionV2::Backoff(until) => ActionV2::Backoff(BackoffAction::new(until)),
+            domain::ActionV2::CancelPending(count) => {
+                ActionV2::CancelPending(CancelPendingAction {
+                    action_type: CancelPendingTag::CancelPending,
+                    count,
+                })
+            }
+        }
+    }
+}
+
+/// One preset's v2 decision.
+#[derive(Clone, Debug, Serialize, ToSchema, PartialEq, Eq)]
+pub struct DecisionV2 {
+    /// Identifies this decision (UUID v7); also the `X-Decision-Id` header of a preset call.
+    pub decision_id: Uuid,
+    /// The preset decided.
+    pub preset_id: Uuid,
+    /// The derived counts.
+    pub state: StateV2,
+    /// The actions to take, in order; empty means nothing to do.
+    pub actions: Vec<ActionV2>,
+    /// Whether there is nothing to do (`actions` is empty).
+    pub noop: bool,
+    /// Whether a later pass may skip this preset: inactive, with nothing running, no pending
+    /// jobs and no backoff row.
+    pub can_skip: bool,
+    /// The instant the decision was made at (the `now` parameter, or the server clock).
+    #[schema(value_type = String, format = DateTime, example = "2025-06-02T12:00:00Z")]
+    pub evaluated_at: Rfc3339,
+    /// The backoff interval per failure used, as Go's `Duration.String()` writes it.
+    #[schema(value_type = String, example = "1m0s")]
+    pub backoff_interval: GoDurationText,
+    /// The rules the decision went through, with `explain=true`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<Vec<ExplanationStep>>,
+}
+
+/// Every preset's v2 decision, in the order of the posted presets.
+#[derive(Clone, Debug, Serialize, ToSchema, PartialEq, Eq)]
+pub struct GlobalDecisionV2 {
+    /// Identifies this answer (UUID v7); also its `X-Decision-Id` header.
+    pub decision_id: Uuid,
+    /// One decision per preset.
+    pub decisions: Vec<DecisionV2>,
+    /// The instant the decisions were made at.
+    #[schema(value_type = String, format = DateTime, example = "2025-06-02T12:00:00Z")]
+    pub evaluated_at: Rfc3339,
+    /// The backoff interval per failure used.
+    #[schema(value_type = String, example = "1m0s")]
+    pub backoff_interval: GoDurationText,
+}
