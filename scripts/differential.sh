@@ -9,7 +9,8 @@
 #      body forms, /v1/presets/state and /actions, /v1/global/reconcile), decision by decision.
 #
 # Usage: scripts/differential.sh
-# Environment: SHARED_DIR (default: ../shared next to the repository), GO, PYTHON (python3),
+# Environment: SHARED_DIR (default: ../shared next to the repository when present, checked to be
+#   identical to the committed copy in tests/seed-oracle; that copy otherwise), GO, PYTHON (python3),
 #   DIFFERENTIAL_SEED (default: random, printed), DIFFERENTIAL_COUNT (2500),
 #   DIFFERENTIAL_EDGE_COUNT (400), DIFFERENTIAL_THREADS (2).
 # Exit status: 0 all answers match; 1 a mismatch (printed with the seed that reproduces it);
@@ -22,7 +23,17 @@ cd "$repo"
 step() { printf '\n=== %s\n' "$*"; }
 started=$(date +%s)
 
-shared=${SHARED_DIR:-$repo/../shared}
+# The workplace's ../shared when present (checked against the committed copy), else the copy.
+vendored=$repo/tests/seed-oracle
+if [ -z "${SHARED_DIR:-}" ] && [ -x "$repo/../shared/oracle/build.sh" ]; then
+  SHARED_DIR=$repo/../shared
+  if ! diff -r "$SHARED_DIR/oracle" "$vendored/oracle" >/dev/null ||
+     ! cmp -s "$SHARED_DIR/seed/preset_snapshot.go" "$vendored/seed/preset_snapshot.go"; then
+    echo "tests/seed-oracle differs from $SHARED_DIR: refresh the copy from it" >&2
+    exit 2
+  fi
+fi
+shared=${SHARED_DIR:-$vendored}
 if [ ! -x "$shared/oracle/build.sh" ]; then
   echo "no seed oracle at $shared/oracle (set SHARED_DIR)" >&2
   exit 2
