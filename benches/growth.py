@@ -8,9 +8,10 @@ target/criterion beside this script's repo) with its benchmark.json (group, size
 in rows), and prints for each group: the time per call (criterion's mean, and its slope where
 it has one), the cost per row in ns, and the ratio of per-row cost between consecutive sizes.
 
-Reading the ratios: sizes grow 10x at a time, so a ratio near 1 is linear, about
-log(10n)/log(n) (1.1 to 1.3) is n log n, and near 10 is quadratic. Small sizes are dominated
-by fixed costs (a ratio well below 1 there is the fixed cost being spread).
+Reading the ratios: sizes grow 10x at a time, so a ratio near 1 is linear, at most
+log(10n)/log(n) (2.0 from 10 to 100, 1.25 from 10,000 to 100,000) is n log n, and near 10 is
+quadratic. Small sizes are dominated by fixed costs (a ratio well below 1 there is the fixed
+cost being spread); the largest sizes also pay cache misses.
 """
 
 import json
@@ -65,7 +66,7 @@ def main(argv):
         runs = sorted(groups[group])
         print(f"{group}")
         print(f"  {'size':>8} {'rows':>8} {'time/call':>11} {'ns/row':>10} {'x prev':>7} "
-              f"{'n log n':>8}")
+              f"{'nlogn<=':>8}")
         previous = None
         for size, rows, mean, slope in runs:
             time = slope if slope is not None else mean
@@ -79,7 +80,10 @@ def main(argv):
                   f"{expected:>8}")
             previous = (size, per_row)
         print()
-    print("x prev: ns/row over the previous size's; n log n: what an n log n cost would give.")
+    print("x prev: ns/row over the previous size's. nlogn<=: the ratio a pure n*log(n) cost")
+    print("gives (log n2 / log n1); a linear part pulls an n log n cost's ratio toward 1, so a")
+    print("ratio above this column, growing with size, is worse than n log n (cache misses")
+    print("at large sizes also lift it); near 10 is quadratic.")
     print("time/call is criterion's slope estimate where it has one (linear sampling), else the mean.")
     return 0
 
