@@ -21,7 +21,8 @@
 #
 # Settings (environment): ROUNDS=5 DURATION=10s WARMUP=3s CONNECTIONS=32 SERVER_CPU=1
 # LOAD_CPU=0; global mode: GLOBAL_SIZES="100 1000 10000" GLOBAL_DURATION=10s; SHARED (the
-# shared/ folder, default ../shared beside the repo), GO_PEER_DIR (/tmp/oracle-bin), SKIP_GO=1
+# folder holding oracle/build.sh: ../shared beside the repo, else tests/seed-oracle),
+# GO_PEER_DIR (/tmp/oracle-bin), SKIP_GO=1
 # to leave the Go peer out. Needs cargo, python3, curl, taskset; installs wrk with apt if it is
 # missing. Prints to stdout only; writes nothing into the repo (scratch files go to a temp dir).
 set -euo pipefail
@@ -45,7 +46,11 @@ SERVER_CPU=${SERVER_CPU:-1}
 LOAD_CPU=${LOAD_CPU:-0}
 GLOBAL_SIZES=${GLOBAL_SIZES:-100 1000 10000}
 GLOBAL_DURATION=${GLOBAL_DURATION:-10s}
-SHARED=${SHARED:-$repo/../shared}
+# The Go peer's sources: ../shared beside the repo, else the repo's own copy of them.
+if [ -z "${SHARED:-}" ]; then
+	SHARED=$repo/../shared
+	[ -f "$SHARED/oracle/build.sh" ] || SHARED=$repo/tests/seed-oracle
+fi
 GO_PEER_DIR=${GO_PEER_DIR:-/tmp/oracle-bin}
 target=${CARGO_TARGET_DIR:-$repo/target}
 clk_tck=$(getconf CLK_TCK)
