@@ -10,3 +10,4 @@ mod process;
 mod production;
 mod provenance;
 mod socket;
+mod v2;
