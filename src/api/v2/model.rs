@@ -206,6 +206,7 @@ impl From<domain::ActionV2> for ActionV2 {
 
 /// One preset's v2 decision.
 #[derive(Clone, Debug, Serialize, ToSchema, PartialEq, Eq)]
+#[schema(example = decision_v2_example)]
 pub struct DecisionV2 {
     /// Identifies this decision (UUID v7); also the `X-Decision-Id` header of a preset call.
     pub decision_id: Uuid,
@@ -233,6 +234,7 @@ pub struct DecisionV2 {
 
 /// Every preset's v2 decision, in the order of the posted presets.
 #[derive(Clone, Debug, Serialize, ToSchema, PartialEq, Eq)]
+#[schema(example = global_decision_v2_example)]
 pub struct GlobalDecisionV2 {
     /// Identifies this answer (UUID v7); also its `X-Decision-Id` header.
     pub decision_id: Uuid,
@@ -244,4 +246,74 @@ pub struct GlobalDecisionV2 {
     /// The backoff interval per failure used.
     #[schema(value_type = String, example = "1m0s")]
     pub backoff_interval: GoDurationText,
+}
+
+/// The v2 preset example's decision at Monday 2 June 2025 16:00 UTC (09:00 in Los Angeles): one
+/// prebuild invalidated, 3 wanted by the first schedule, one starting. A schema without an
+/// example would let Swagger UI make one up from every shape at once (create, delete and backoff
+/// in one list, which no decision answers).
+fn decision_v2_example() -> serde_json::Value {
+    serde_json::json!({
+        "decision_id": "0197317c-5a80-7c3e-9d21-6b8f0a4e2c17",
+        "preset_id": "0196a3b2-8f4e-7c1d-9a2b-3c4d5e6f7a8b",
+        "state": {
+            "actual": 2, "desired": 3, "eligible": 1, "extraneous": 0,
+            "starting": 1, "stopping": 0, "deleting": 0,
+            "expired": 1, "scheduled_target": 3, "target_source": "schedule",
+            "schedule_error": null, "hard_limited": false
+        },
+        "actions": [
+            {"action_type": "delete", "delete_ids": ["5b0c2f5e-7d53-4a4e-9d3c-1f2e3d4c5b6a"]},
+            {"action_type": "create", "create": 1}
+        ],
+        "noop": false,
+        "can_skip": false,
+        "evaluated_at": "2025-06-02T16:00:00Z",
+        "backoff_interval": "1m0s"
+    })
+}
+
+/// The v2 global example's decisions at Monday 2 June 2025 16:00 UTC: the active preset follows
+/// its schedule; the outdated one cancels its pending jobs and deletes its prebuild.
+fn global_decision_v2_example() -> serde_json::Value {
+    serde_json::json!({
+        "decision_id": "0197317c-5a80-7c3e-9d21-6b8f0a4e2c18",
+        "decisions": [
+            {
+                "decision_id": "0197317c-5a80-7c3e-9d21-6b8f0a4e2c19",
+                "preset_id": "0196a3b2-8f4e-7c1d-9a2b-3c4d5e6f7a8b",
+                "state": {
+                    "actual": 1, "desired": 3, "eligible": 1, "extraneous": 0,
+                    "starting": 0, "stopping": 0, "deleting": 0,
+                    "expired": 0, "scheduled_target": 3, "target_source": "schedule",
+                    "schedule_error": null, "hard_limited": false
+                },
+                "actions": [{"action_type": "create", "create": 2}],
+                "noop": false,
+                "can_skip": false,
+                "evaluated_at": "2025-06-02T16:00:00Z",
+                "backoff_interval": "1m0s"
+            },
+            {
+                "decision_id": "0197317c-5a80-7c3e-9d21-6b8f0a4e2c1a",
+                "preset_id": "3c1d9f0e-6b2a-4d8c-8e7f-5a4b3c2d1e0f",
+                "state": {
+                    "actual": 1, "desired": 0, "eligible": 0, "extraneous": 0,
+                    "starting": 0, "stopping": 0, "deleting": 0,
+                    "expired": 0, "scheduled_target": 3, "target_source": "default",
+                    "schedule_error": null, "hard_limited": false
+                },
+                "actions": [
+                    {"action_type": "cancel_pending", "count": 2},
+                    {"action_type": "delete", "delete_ids": ["2f3e4d5c-6b7a-4899-aabb-ccddeeff0011"]}
+                ],
+                "noop": false,
+                "can_skip": false,
+                "evaluated_at": "2025-06-02T16:00:00Z",
+                "backoff_interval": "1m0s"
+            }
+        ],
+        "evaluated_at": "2025-06-02T16:00:00Z",
+        "backoff_interval": "1m0s"
+    })
 }
