@@ -4,17 +4,23 @@
 //
 // Checks, against a running server:
 //  1. every operation of the served OpenAPI document is rendered as an operation block (the
-//     count and each method and path);
-//  2. on each POST, "Try it out" then "Execute" with the example body answers 200 and the
-//     response panel shows a decision (`actual` for /state, `action_type` for the others);
+//     count and each method and path), and each has an operationId of its own (Swagger UI
+//     executes an operation by its operationId: two operations sharing one send both to the
+//     first one's path);
+//  2. on each POST, v1's and v2's alike (taken from the document, none hard-coded), "Try it out"
+//     then "Execute": the body editor holds the operation's example when it declares one, the
+//     request goes to the operation's own path, the answer is 200, and the body in the response
+//     panel conforms to the operation's 200 response schema (required fields, types, lists,
+//     `oneOf` shapes such as v1's single action and v2's list of actions);
 //  3. the page requests nothing outside the server: every request is recorded and any other
 //     origin (data: and blob: URLs aside) fails the run. Such requests are aborted before they
 //     leave the browser, and the browser resolves no host name but the test's own.
 //  4. the same page served under a host name that is not loopback (mapped to 127.0.0.1 inside
 //     Chromium only), because Swagger UI skips some outside requests, such as its online
 //     validator badge, on localhost only.
-// Screenshots go to $ARTIFACTS_DIR: swagger-ui.png (the whole page after every Execute) and
-// swagger-ui-reconcile.png (the main call's block with its answer); the log prints both paths.
+// Screenshots go to $ARTIFACTS_DIR: swagger-ui.png (the whole page after every Execute),
+// swagger-ui-reconcile.png and swagger-ui-v2-reconcile.png (the v1 and v2 main calls' blocks with
+// their answers); the log prints their paths.
 //
 // Environment: BASE_URL (required), CHROMIUM_PATH (default /usr/bin/chromium), ARTIFACTS_DIR
 // (default /tmp/prebuild-decider-artifacts), TIMEOUT_MS per step (default 30000).
@@ -60,7 +66,75 @@ async function documentedOperations() {
       if (item[method]) operations.push({ method: method.toUpperCase(), path: route, operation: item[method] });
     }
   }
-  return operations;
+  return { document, operations };
+}
+
+/** Follows a local `$ref` (`#/components/schemas/Name`) in `document`. */
+function resolve(document, schema) {
+  let seen = 0;
+  while (schema && typeof schema.$ref === 'string') {
+    if (!schema.$ref.startsWith('#/') || seen++ > 32) throw new Error(`cannot follow $ref ${schema.$ref}`);
+    schema = schema.$ref
+      .slice(2)
+      .split('/')
+      .reduce((node, key) => node?.[key.replace(/~1/g, '/').replace(/~0/g, '~')], document);
+  }
+  return schema;
+}
+
+/** The JSON type of `value` as JSON Schema names it (`integer` for integral numbers). */
+function jsonType(value) {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
+  return typeof value;
+}
+
+/**
+ * Where `value` breaks `schema` (resolved in `document`), as "pointer: what" strings; empty
+ * when it conforms. A small structural check, enough to tell an answer's shape: `$ref`, `allOf`,
+ * `oneOf` (exactly one), `anyOf`, `type`, `enum`, `required`, `properties`, `items`, `minimum`
+ * and `maximum`. Formats and patterns are not checked.
+ */
+function conformance(document, schema, value, at = '') {
+  schema = resolve(document, schema);
+  if (!schema || typeof schema !== 'object') return [];
+  const errors = [];
+  for (const part of schema.allOf ?? []) errors.push(...conformance(document, part, value, at));
+  if (schema.oneOf) {
+    const passing = schema.oneOf.filter((part) => conformance(document, part, value, at).length === 0);
+    if (passing.length !== 1) errors.push(`${at || '/'}: matches ${passing.length} of the oneOf shapes, not exactly 1`);
+  }
+  if (schema.anyOf && !schema.anyOf.some((part) => conformance(document, part, value, at).length === 0)) {
+    errors.push(`${at || '/'}: matches none of the anyOf shapes`);
+  }
+  if (schema.type !== undefined) {
+    const allowed = [].concat(schema.type);
+    const type = jsonType(value);
+    if (!allowed.includes(type) && !(type === 'integer' && allowed.includes('number'))) {
+      errors.push(`${at || '/'}: is ${type}, not ${allowed.join(' or ')}`);
+      return errors;
+    }
+  }
+  if (schema.enum && !schema.enum.some((option) => JSON.stringify(option) === JSON.stringify(value))) {
+    errors.push(`${at || '/'}: ${JSON.stringify(value)} is not one of ${JSON.stringify(schema.enum)}`);
+  }
+  if (typeof value === 'number') {
+    if (schema.minimum !== undefined && value < schema.minimum) errors.push(`${at}: ${value} < ${schema.minimum}`);
+    if (schema.maximum !== undefined && value > schema.maximum) errors.push(`${at}: ${value} > ${schema.maximum}`);
+  }
+  if (jsonType(value) === 'object') {
+    for (const key of schema.required ?? []) {
+      if (!(key in value)) errors.push(`${at}/${key}: required, missing`);
+    }
+    for (const [key, property] of Object.entries(schema.properties ?? {})) {
+      if (key in value) errors.push(...conformance(document, property, value[key], `${at}/${key}`));
+    }
+  }
+  if (Array.isArray(value) && schema.items) {
+    value.forEach((item, i) => errors.push(...conformance(document, schema.items, item, `${at}/${i}`)));
+  }
+  return errors;
 }
 
 /** Records every request of the page; aborts those not for `origin`. */
@@ -128,18 +202,21 @@ async function tryItOut(page, operation) {
   const bodyEditor = op.locator('textarea.body-param__text');
   await bodyEditor.first().waitFor({ timeout });
   const sentBody = await bodyEditor.first().inputValue();
+  // The request Execute sends, to see where it goes (it may not be the block's own path).
+  const sent = page.waitForRequest((request) => request.method() === 'POST', { timeout });
   await op.locator('button.execute').first().click();
+  const sentPath = new URL((await sent).url()).pathname;
   const status = op.locator('.live-responses-table .response .response-col_status').first();
   await status.waitFor({ timeout });
   const statusText = (await status.innerText()).trim();
   const bodyLocator = op.locator('.live-responses-table .response-col_description pre').first();
   await bodyLocator.waitFor({ timeout });
   const bodyText = await bodyLocator.innerText();
-  return { sentBody, statusText, bodyText };
+  return { sentBody, sentPath, statusText, bodyText };
 }
 
 async function main() {
-  const operations = await documentedOperations();
+  const { document, operations } = await documentedOperations();
   const expected = operations.map((o) => `${o.method} ${o.path}`).sort();
   const posts = operations.filter((o) => o.method === 'POST');
   console.log(`swagger-ui: the document has ${operations.length} operations (${posts.length} POST) at ${baseUrl}`);
@@ -188,24 +265,58 @@ async function main() {
     const extra = rendered.filter((r) => !expected.includes(r));
     check(extra.length === 0, `renders no operation the document lacks${extra.length ? `: ${extra.join(', ')}` : ''}`);
 
+    // Swagger UI builds the request of "Execute" from the operation found by its operationId.
+    const byId = new Map();
+    for (const o of operations) {
+      const id = o.operation.operationId;
+      if (id !== undefined) byId.set(id, [...(byId.get(id) ?? []), `${o.method} ${o.path}`]);
+    }
+    const shared = [...byId].filter(([, owners]) => owners.length > 1);
+    check(
+      shared.length === 0,
+      'every operation has an operationId of its own' +
+        (shared.length ? ` (shared: ${shared.map(([id, owners]) => `${id} by ${owners.join(' and ')}`).join('; ')})` : ''),
+    );
+
     for (const operation of posts) {
       const label = `POST ${operation.path}: Try it out → Execute with the example body`;
+      const media = operation.operation.requestBody?.content?.['application/json'] ?? {};
+      const answerSchema = operation.operation.responses?.['200']?.content?.['application/json']?.schema;
+      const answerName = answerSchema?.$ref?.split('/').pop() ?? 'the 200 schema';
       try {
-        const { sentBody, statusText, bodyText } = await tryItOut(page, operation);
+        const { sentBody, sentPath, statusText, bodyText } = await tryItOut(page, operation);
         check(sentBody.trim().length > 2, `${label}: the body editor holds the example (${sentBody.length} chars)`);
-        check(statusText.startsWith('200'), `${label}: answers 200 (got ${JSON.stringify(statusText.slice(0, 40))})`);
-        let decision;
-        try {
-          decision = JSON.parse(bodyText);
-        } catch {
-          decision = undefined;
+        if (media.example !== undefined) {
+          let shown;
+          try {
+            shown = JSON.parse(sentBody);
+          } catch {
+            shown = undefined;
+          }
+          check(
+            JSON.stringify(shown) === JSON.stringify(media.example),
+            `${label}: the body editor holds the operation's own example`,
+          );
         }
-        const shows =
-          operation.path === '/v1/presets/state'
-            ? decision && typeof decision.actual === 'number'
-            : bodyText.includes('"action_type"');
-        const key = operation.path === '/v1/presets/state' ? 'actual' : 'action_type';
-        check(Boolean(shows), `${label}: the response panel shows a decision (${key})`);
+        check(
+          sentPath === operation.path,
+          `${label}: the request goes to ${operation.path}` + (sentPath === operation.path ? '' : ` (it went to ${sentPath})`),
+        );
+        check(statusText.startsWith('200'), `${label}: answers 200 (got ${JSON.stringify(statusText.slice(0, 40))})`);
+        let answer;
+        try {
+          answer = JSON.parse(bodyText);
+        } catch {
+          answer = undefined;
+        }
+        const errors = answerSchema
+          ? conformance(document, answerSchema, answer)
+          : ['the document declares no 200 JSON schema'];
+        check(
+          answer !== undefined && errors.length === 0,
+          `${label}: the response panel shows an answer conforming to ${answerName}` +
+            (errors.length ? ` (it does not conform: ${errors.slice(0, 5).join('; ')})` : ''),
+        );
         console.log(`   ${operation.path} answered: ${bodyText.replace(/\s+/g, ' ').slice(0, 200)}`);
       } catch (error) {
         check(false, `${label}: ${error.message.split('\n')[0]}`);
@@ -215,11 +326,16 @@ async function main() {
     const screenshot = path.join(artifactsDir, 'swagger-ui.png');
     await page.screenshot({ path: screenshot, fullPage: true });
     console.log(`swagger-ui: screenshot of the whole page saved to ${screenshot}`);
-    const main = page.locator('.opblock.opblock-post:has(.opblock-summary-path[data-path="/v1/presets/reconcile"])');
-    if ((await main.count()) > 0) {
-      const detail = path.join(artifactsDir, 'swagger-ui-reconcile.png');
-      await main.first().screenshot({ path: detail });
-      console.log(`swagger-ui: screenshot of POST /v1/presets/reconcile after Execute saved to ${detail}`);
+    for (const [route, file] of [
+      ['/v1/presets/reconcile', 'swagger-ui-reconcile.png'],
+      ['/v2/presets/reconcile', 'swagger-ui-v2-reconcile.png'],
+    ]) {
+      const block = page.locator(`.opblock.opblock-post:has(.opblock-summary-path[data-path="${route}"])`);
+      if ((await block.count()) > 0) {
+        const detail = path.join(artifactsDir, file);
+        await block.first().screenshot({ path: detail });
+        console.log(`swagger-ui: screenshot of POST ${route} after Execute saved to ${detail}`);
+      }
     }
     check(pageErrors.length === 0, `no uncaught page errors${pageErrors.length ? `: ${pageErrors.join('; ')}` : ''}`);
     guard.report();
