@@ -1,11 +1,9 @@
 //! The decision calls from body bytes to answer, shared by the HTTP handlers and the `decide`
 //! command, so both give the same answer (or the same problem) for the same input.
 //!
-//! Parsing runs once, untracked; only when it fails is the body parsed again with
-//! `serde_path_to_error`, to point at the field. The valid path pays nothing for good errors.
+//! Bodies are parsed by [`super::json::parse_json`]: fast when valid, precise when not.
 
-use serde::Deserialize;
-
+pub use super::json::parse_json;
 use super::model;
 use super::problem::{FieldError, Problem};
 use super::wire::{GoDurationText, Object, Rfc3339};
@@ -174,86 +172,6 @@ fn decision_answer(
         backoff_interval: GoDurationText(inputs.backoff_interval),
         explanation: explanation.map(model::explanation),
     }
-}
-
-/// Deserializes `body` into `T`, or answers the precise problem: 400 with line and column for
-/// a body that is not JSON, 422 with a pointer for JSON of the wrong shape.
-pub fn parse_json<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, Problem> {
-    if let Ok(value) = serde_json::from_slice::<T>(body) {
-        return Ok(value);
-    }
-    // Syntax first: a body that is not JSON is a 400 even where a typed parse would have
-    // stumbled on a wrong type before reaching the broken part.
-    if let Err((pointer, error)) = parse_tracked::<serde::de::IgnoredAny>(body) {
-        return Err(json_problem(pointer, &error));
-    }
-    match parse_tracked::<T>(body) {
-        Err((pointer, error)) => Err(json_problem(pointer, &error)),
-        // Unreachable in practice: the untracked parse of the same bytes failed.
-        Ok(_) => Err(Problem::internal()),
-    }
-}
-
-/// Parses with `serde_path_to_error`, returning the failure's pointer with the error.
-fn parse_tracked<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, (String, serde_json::Error)> {
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let value = serde_path_to_error::deserialize::<_, T>(&mut deserializer)
-        .map_err(|error| (pointer_of(error.path()), error.into_inner()))?;
-    deserializer.end().map_err(|error| (String::new(), error))?;
-    Ok(value)
-}
-
-/// Maps a serde_json error at `pointer` to its problem.
-fn json_problem(mut pointer: String, error: &serde_json::Error) -> Problem {
-    use serde_json::error::Category;
-    let full = error.to_string();
-    let position = format!(" at line {} column {}", error.line(), error.column());
-    let message = full.strip_suffix(&position).unwrap_or(&full);
-    match error.classify() {
-        // serde_json calls a number too large for f64 a syntax error; JSON's grammar has no
-        // limit, so it is a value out of range.
-        Category::Syntax if message == "number out of range" => {
-            Problem::invalid_body(vec![FieldError::at(
-                pointer,
-                "number out of range (the field is an int32)",
-            )])
-        }
-        Category::Syntax | Category::Eof | Category::Io => {
-            Problem::malformed_json(error.line(), error.column(), pointer, message)
-        }
-        Category::Data => {
-            // serde names a missing or repeated key in the message and points at its object.
-            for prefix in ["duplicate field `", "missing field `"] {
-                if let Some(key) = message
-                    .strip_prefix(prefix)
-                    .and_then(|k| k.strip_suffix('`'))
-                {
-                    push_segment(&mut pointer, key);
-                }
-            }
-            Problem::invalid_body(vec![FieldError::at(pointer, message)])
-        }
-    }
-}
-
-/// The RFC 6901 pointer of a serde path.
-fn pointer_of(path: &serde_path_to_error::Path) -> String {
-    use serde_path_to_error::Segment;
-    let mut pointer = String::new();
-    for segment in path.iter() {
-        match segment {
-            Segment::Seq { index } => push_segment(&mut pointer, &index.to_string()),
-            Segment::Map { key } => push_segment(&mut pointer, key),
-            Segment::Enum { variant } => push_segment(&mut pointer, variant),
-            Segment::Unknown => {}
-        }
-    }
-    pointer
-}
-
-fn push_segment(pointer: &mut String, segment: &str) {
-    pointer.push('/');
-    pointer.push_str(&segment.replace('~', "~0").replace('/', "~1"));
 }
 
 /// How the body spelled what a domain error points at, so pointers match the body as sent.

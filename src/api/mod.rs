@@ -6,6 +6,7 @@ pub mod doc;
 pub mod examples;
 pub mod extract;
 pub mod handlers;
+pub mod json;
 pub mod middleware;
 pub mod model;
 pub mod problem;

@@ -1,0 +1,475 @@
+//! Reading JSON bodies: fast when they are valid, precise when they are not.
+//!
+//! A body is parsed once with sonic-rs (SIMD). Only when that fails is it parsed with
+//! serde_json, the reference, which decides; and only when serde_json fails too is it parsed
+//! again with `serde_path_to_error`, first for syntax (400 with line and column) and then for
+//! shape (422 with a JSON pointer). The valid path pays nothing for good errors.
+//!
+//! sonic-rs skips unknown values, and values of the wrong type, by recursion with no depth
+//! limit, so a body nested deeper than the stack allows (a field holding `[[[[…`) would
+//! overflow it. Such bodies never reach sonic-rs: serde_json skips values without recursion.
+
+use serde::Deserialize;
+
+use super::problem::{FieldError, Problem};
+
+/// Nesting that sonic-rs may skip by recursion, against a 2 MiB worker stack: measured at about
+/// 200 bytes a level in a release build (so 128 levels take 25 KiB) and 53 KiB a level in a
+/// debug one (so 16 levels take 850 KiB, and 39 overflow). The contract's bodies nest 5 deep.
+const SONIC_MAX_DEPTH: usize = if cfg!(debug_assertions) { 16 } else { 128 };
+
+/// Whether `body` nests at most [`SONIC_MAX_DEPTH`] deep. Counting brackets is a SIMD pass and
+/// bounds the depth for almost every body; only bodies with more brackets are walked, skipping
+/// strings (whose brackets do not nest).
+fn shallow_enough_for_sonic(body: &[u8]) -> bool {
+    let brackets = memchr::memchr2_iter(b'[', b'{', body)
+        .take(SONIC_MAX_DEPTH + 1)
+        .count();
+    brackets <= SONIC_MAX_DEPTH || max_depth_at_most(body, SONIC_MAX_DEPTH)
+}
+
+/// Whether the brackets outside strings of `body` nest at most `limit` deep.
+fn max_depth_at_most(body: &[u8], limit: usize) -> bool {
+    let (mut depth, mut at) = (0usize, 0usize);
+    while at < body.len() {
+        match body[at] {
+            b'"' => {
+                // Jump to the closing quote, stepping over escapes.
+                at += 1;
+                loop {
+                    match memchr::memchr2(b'"', b'\\', &body[at..]) {
+                        Some(offset) if body[at + offset] == b'\\' => at += offset + 2,
+                        Some(offset) => {
+                            at += offset;
+                            break;
+                        }
+                        // An unterminated string: not JSON, which the parser will say.
+                        None => return true,
+                    }
+                }
+            }
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > limit {
+                    return false;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        at += 1;
+    }
+    true
+}
+
+/// Deserializes `body` into `T`, or answers the precise problem: 400 with line and column for
+/// a body that is not JSON, 422 with a pointer for JSON of the wrong shape.
+pub fn parse_json<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, Problem> {
+    // JSON text is UTF-8 with no lone surrogate escapes (RFC 8259); the parsers check that only
+    // in the strings they read, not those they skip, so the whole body is checked first.
+    let text_ok = std::str::from_utf8(body).is_ok() && lone_surrogate(body).is_none();
+    if text_ok {
+        if shallow_enough_for_sonic(body)
+            && let Ok(value) = sonic_rs::from_slice::<T>(body)
+        {
+            return Ok(value);
+        }
+        // serde_json is the reference: it decides what sonic-rs refused (or was not trusted
+        // with); only when it too refuses is the body parsed again for a precise problem.
+        if let Ok(value) = serde_json::from_slice::<T>(body) {
+            return Ok(value);
+        }
+    }
+    // Syntax first: a body that is not JSON is a 400 even where a typed parse would have
+    // stumbled on a wrong type before reaching the broken part.
+    if let Err((pointer, error)) = parse_tracked::<serde::de::IgnoredAny>(body) {
+        return Err(json_problem(pointer, &error));
+    }
+    // Not UTF-8, or a lone surrogate, only inside strings that the parsers skip.
+    if let Err(error) = std::str::from_utf8(body) {
+        return Err(text_problem(body, error.valid_up_to(), "invalid UTF-8"));
+    }
+    if let Some(at) = lone_surrogate(body) {
+        return Err(text_problem(body, at, "lone surrogate in a \\u escape"));
+    }
+    match parse_tracked::<T>(body) {
+        Err((pointer, error)) => Err(json_problem(pointer, &error)),
+        // Unreachable in practice: the untracked parse of the same bytes failed.
+        Ok(_) => Err(Problem::internal()),
+    }
+}
+
+/// The offset of the first `\u` escape that leaves a lone UTF-16 surrogate (a high one not
+/// followed by a low one, or a low one alone), if any. Backslashes appear only in strings, and
+/// scanning from the left steps over each escape whole, so `\\u` is not taken for an escape.
+fn lone_surrogate(body: &[u8]) -> Option<usize> {
+    let unit = |at: usize| -> Option<u16> {
+        let hex = std::str::from_utf8(body.get(at..at + 4)?).ok()?;
+        u16::from_str_radix(hex, 16).ok()
+    };
+    let mut at = 0;
+    while let Some(offset) = memchr::memchr(b'\\', &body[at..]) {
+        let escape = at + offset;
+        at = escape + 2;
+        if body.get(escape + 1) != Some(&b'u') {
+            continue;
+        }
+        // A malformed escape is the parser's to report.
+        let Some(first) = unit(escape + 2) else {
+            continue;
+        };
+        at = escape + 6;
+        match first {
+            0xD800..=0xDBFF => {
+                let low = (body.get(escape + 6..escape + 8) == Some(b"\\u"))
+                    .then(|| unit(escape + 8))
+                    .flatten();
+                if !low.is_some_and(|low| (0xDC00..=0xDFFF).contains(&low)) {
+                    return Some(escape);
+                }
+                at = escape + 12;
+            }
+            0xDC00..=0xDFFF => return Some(escape),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// A body that is not JSON text at `offset` (bad UTF-8, a lone surrogate): 400, with its line
+/// and column.
+fn text_problem(body: &[u8], offset: usize, message: &str) -> Problem {
+    let before = &body[..offset];
+    let line = before.iter().filter(|&&byte| byte == b'\n').count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|&byte| byte == b'\n')
+        .map_or(0, |at| at + 1);
+    // Columns count characters, as serde_json's do; the part before is valid UTF-8.
+    let column = std::str::from_utf8(&before[line_start..]).map_or(0, |s| s.chars().count()) + 1;
+    Problem::malformed_json(line, column, String::new(), message)
+}
+
+/// Parses with `serde_path_to_error`, returning the failure's pointer with the error.
+fn parse_tracked<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, (String, serde_json::Error)> {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize::<_, T>(&mut deserializer)
+        .map_err(|error| (pointer_of(error.path()), error.into_inner()))?;
+    deserializer.end().map_err(|error| (String::new(), error))?;
+    Ok(value)
+}
+
+/// Maps a serde_json error at `pointer` to its problem.
+fn json_problem(mut pointer: String, error: &serde_json::Error) -> Problem {
+    use serde_json::error::Category;
+    let full = error.to_string();
+    let position = format!(" at line {} column {}", error.line(), error.column());
+    let message = full.strip_suffix(&position).unwrap_or(&full);
+    match error.classify() {
+        // serde_json calls a number too large for f64 a syntax error; JSON's grammar has no
+        // limit, so it is a value out of range.
+        Category::Syntax if message == "number out of range" => {
+            Problem::invalid_body(vec![FieldError::at(
+                pointer,
+                "number out of range (the field is an int32)",
+            )])
+        }
+        Category::Syntax | Category::Eof | Category::Io => {
+            Problem::malformed_json(error.line(), error.column(), pointer, message)
+        }
+        Category::Data => {
+            // serde names a missing or repeated key in the message and points at its object.
+            for prefix in ["duplicate field `", "missing field `"] {
+                if let Some(key) = message
+                    .strip_prefix(prefix)
+                    .and_then(|k| k.strip_suffix('`'))
+                {
+                    push_segment(&mut pointer, key);
+                }
+            }
+            Problem::invalid_body(vec![FieldError::at(pointer, message)])
+        }
+    }
+}
+
+/// The RFC 6901 pointer of a serde path.
+fn pointer_of(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut pointer = String::new();
+    for segment in path.iter() {
+        match segment {
+            Segment::Seq { index } => push_segment(&mut pointer, &index.to_string()),
+            Segment::Map { key } => push_segment(&mut pointer, key),
+            Segment::Enum { variant } => push_segment(&mut pointer, variant),
+            Segment::Unknown => {}
+        }
+    }
+    pointer
+}
+
+fn push_segment(pointer: &mut String, segment: &str) {
+    pointer.push('/');
+    pointer.push_str(&segment.replace('~', "~0").replace('/', "~1"));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::model::PresetSnapshot;
+    use crate::api::wire::Object;
+
+    const VALID: &str = r#"{"preset": {"id": "0196a3b2-8f4e-7c1d-9a2b-3c4d5e6f7a8b", "name": "NAME",
+        "using_active_version": true, "deleted": false, "deprecated": false, "desired_instances": NUMBER},
+        "running": [{"id": "5b0c2f5e-7d53-4a4e-9d3c-1f2e3d4c5b6a", "ready": true,
+        "created_at": "2025-06-02T10:00:00Z"}], "unknown": UNKNOWN}"#;
+
+    /// Bodies built from [`VALID`] with one part replaced, each as bytes.
+    fn variants() -> Vec<Vec<u8>> {
+        let fill = |name: &[u8], number: &str, unknown: &str| -> Vec<u8> {
+            let text = VALID.replace("NUMBER", number).replace("UNKNOWN", unknown);
+            let (before, after) = text.split_once("NAME").unwrap();
+            [before.as_bytes(), name, after.as_bytes()].concat()
+        };
+        let names: Vec<&[u8]> = vec![
+            b"plain",
+            b"\x00",
+            b"\x1f",
+            b"tab\there",
+            b"\\u0000",
+            b"\\ud800",
+            b"\\udc00",
+            b"\\ud800\\u0041",
+            b"\\ud83d\\ude00",
+            b"\\x41",
+            b"\\u12",
+            b"\\u12G4",
+            b"\\/",
+            b"\\",
+            b"\xff",
+            b"\xc0\x80",
+            b"\xed\xa0\x80",
+            b"\xf4\x90\x80\x80",
+            b"\xe2\x82",
+            b"\xc3\xa9",
+            b"\x7f",
+            b"\\\"",
+            b"a\"b",
+        ];
+        let numbers = [
+            "3",
+            "01",
+            "-",
+            "+1",
+            ".5",
+            "1.",
+            "1e",
+            "1e+",
+            "-0",
+            "1E2",
+            "2.0",
+            "2.5",
+            "1e400",
+            "1e-400",
+            "18446744073709551616",
+            "-9223372036854775809",
+            "NaN",
+            "Infinity",
+            "0x10",
+            "null",
+            "true",
+            "\"3\"",
+            "3 ",
+            " 3",
+            "-0.0",
+            "1e0",
+            "2147483647",
+            "2147483648",
+            "{\"Int32\": 3, \"Valid\": true}",
+            "{\"Int32\": 3,}",
+            "[3]",
+            "4294967296e-1",
+        ];
+        let unknowns = [
+            "1",
+            "[1, 2,]",
+            "{\"a\": 1,}",
+            "[1 2]",
+            "{\"a\" 1}",
+            "'x'",
+            "tru",
+            "nul",
+            "True",
+            "[[[]]]",
+            "{\"a\": [{\"b\": null}]}",
+            "\"\\ud800\"",
+            "\"\x01\"",
+            "1e400",
+            "-",
+            "01",
+            "[",
+            "{",
+            "\"unterminated",
+            "/* c */ 1",
+            "NaN",
+        ];
+        let mut bodies = Vec::new();
+        for name in &names {
+            bodies.push(fill(name, "3", "1"));
+        }
+        for number in numbers {
+            bodies.push(fill(b"plain", number, "1"));
+        }
+        for unknown in unknowns {
+            bodies.push(fill(b"plain", "3", unknown));
+            // Inside an unknown field's string too.
+            bodies.push(fill(b"plain", "3", &format!("\"{unknown}\"")));
+        }
+        let whole = fill(b"plain", "3", "1");
+        for (prefix, suffix) in [
+            ("\u{feff}", ""),
+            ("", " trailing"),
+            ("", "{}"),
+            (" \n\t\r", " \n"),
+            ("\x0c", ""),
+            ("", ","),
+            ("[", "]"),
+        ] {
+            bodies.push([prefix.as_bytes(), &whole, suffix.as_bytes()].concat());
+        }
+        for top in [
+            "",
+            "null",
+            "true",
+            "[]",
+            "{}",
+            "\"x\"",
+            "1",
+            "{\"preset\": null}",
+        ] {
+            bodies.push(top.as_bytes().to_vec());
+        }
+        bodies
+    }
+
+    #[test]
+    fn sonic_rs_never_accepts_what_serde_json_refuses_and_reads_the_same() {
+        for body in variants() {
+            let sonic = sonic_rs::from_slice::<Object<PresetSnapshot>>(&body);
+            let reference = serde_json::from_slice::<Object<PresetSnapshot>>(&body);
+            let shown = String::from_utf8_lossy(&body);
+            match (sonic, reference) {
+                (Ok(fast), Ok(slow)) => {
+                    assert_eq!(format!("{:?}", fast.0), format!("{:?}", slow.0), "{shown}")
+                }
+                (Ok(_), Err(error)) => {
+                    panic!("sonic-rs accepts what serde_json refuses ({error}): {shown}")
+                }
+                // sonic-rs refusing is safe: serde_json decides.
+                (Err(_), _) => {}
+            }
+        }
+    }
+
+    #[test]
+    fn parse_json_answers_every_variant_as_serde_json_decides_on_json_text() {
+        for body in variants() {
+            let answer = parse_json::<Object<PresetSnapshot>>(&body).map(|_| ());
+            // serde_json, plus RFC 8259's text rules in strings it skips.
+            let reference = serde_json::from_slice::<Object<PresetSnapshot>>(&body).is_ok()
+                && lone_surrogate(&body).is_none();
+            assert_eq!(
+                answer.is_ok(),
+                reference,
+                "{}",
+                String::from_utf8_lossy(&body)
+            );
+            if let Err(problem) = answer {
+                assert!(
+                    problem.status == 400 || problem.status == 422,
+                    "{:?}",
+                    problem
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn lone_surrogates_are_found_in_any_string() {
+        assert_eq!(
+            lone_surrogate(br#"{"a": "\ud83d\ude00 ok \u0041 \\ud800"}"#),
+            None
+        );
+        assert_eq!(lone_surrogate(br#"{"a": "x\ud800"}"#), Some(8));
+        assert_eq!(lone_surrogate(br#"{"a": "\ud800\u0041"}"#), Some(7));
+        assert_eq!(lone_surrogate(br#"{"a": "\udc00"}"#), Some(7));
+        assert_eq!(lone_surrogate(br#"{"a": "\ud800\ud800\udc00"}"#), Some(7));
+        assert_eq!(
+            lone_surrogate(br#"{"a": "\uZZZZ"}"#),
+            None,
+            "the parser reports bad hex"
+        );
+        let skipped = VALID
+            .replace("NAME", "n")
+            .replace("NUMBER", "1")
+            .replace("UNKNOWN", r#""\udfff""#);
+        let problem = parse_json::<Object<PresetSnapshot>>(skipped.as_bytes())
+            .map(drop)
+            .unwrap_err();
+        assert_eq!(
+            (problem.status, problem.detail.contains("lone surrogate")),
+            (400, true),
+            "{problem:?}"
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_in_a_skipped_string_is_a_400_at_its_position() {
+        let mut body = b"{\"x\": \"".to_vec();
+        body.extend_from_slice(b"\xff\"}");
+        let problem = parse_json::<Object<PresetSnapshot>>(&body)
+            .map(drop)
+            .unwrap_err();
+        assert_eq!(
+            (problem.status, problem.line, problem.column),
+            (400, Some(1), Some(8)),
+            "{problem:?}"
+        );
+    }
+
+    #[test]
+    fn nesting_is_measured_outside_strings_only() {
+        let deep = |n: usize| format!("{{\"u\": {}{}}}", "[".repeat(n), "]".repeat(n));
+        assert!(shallow_enough_for_sonic(
+            deep(SONIC_MAX_DEPTH - 1).as_bytes()
+        ));
+        assert!(!shallow_enough_for_sonic(
+            deep(SONIC_MAX_DEPTH + 1).as_bytes()
+        ));
+        assert!(max_depth_at_most(deep(128).as_bytes(), 129));
+        assert!(!max_depth_at_most(deep(130).as_bytes(), 129));
+        // Brackets inside strings (escaped quotes included) neither deepen nor hide nesting.
+        let in_strings = format!(
+            "{{\"s\": \"{}\\\"{}\", \"t\": [[1]]}}",
+            "[".repeat(500),
+            "]".repeat(900)
+        );
+        assert!(shallow_enough_for_sonic(in_strings.as_bytes()));
+        let hiding = format!(
+            "{{\"s\": \"{}\", \"u\": {}{}}}",
+            "]".repeat(500),
+            "[".repeat(SONIC_MAX_DEPTH + 1),
+            "]".repeat(SONIC_MAX_DEPTH + 1)
+        );
+        assert!(!shallow_enough_for_sonic(hiding.as_bytes()));
+    }
+
+    #[test]
+    fn a_body_too_deep_for_sonic_rs_is_still_read_without_recursion() {
+        let deep = "[".repeat(200_000) + &"]".repeat(200_000);
+        let body = VALID
+            .replace("NAME", "n")
+            .replace("NUMBER", "1")
+            .replace("UNKNOWN", &deep);
+        assert!(parse_json::<Object<PresetSnapshot>>(body.as_bytes()).is_ok());
+    }
+}
