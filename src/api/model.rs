@@ -196,7 +196,7 @@ pub struct RunningPrebuild {
 }
 
 /// A workspace transition.
-#[derive(Clone, Copy, Debug, Deserialize, Serialize, ToSchema, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Serialize, ToSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum Transition {
     /// Builds starting a workspace.
@@ -205,6 +205,29 @@ pub enum Transition {
     Stop,
     /// Builds deleting a workspace.
     Delete,
+}
+
+impl<'de> Deserialize<'de> for Transition {
+    /// One of the three strings only. serde's derived enum would also take `{"start": null}`,
+    /// and serde_json would call a number there a syntax error instead of a wrong type.
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TransitionVisitor;
+        impl serde::de::Visitor<'_> for TransitionVisitor {
+            type Value = Transition;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("one of \"start\", \"stop\", \"delete\"")
+            }
+            fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<Transition, E> {
+                match value {
+                    "start" => Ok(Transition::Start),
+                    "stop" => Ok(Transition::Stop),
+                    "delete" => Ok(Transition::Delete),
+                    other => Err(E::unknown_variant(other, &["start", "stop", "delete"])),
+                }
+            }
+        }
+        deserializer.deserialize_str(TransitionVisitor)
+    }
 }
 
 /// A count of prebuild builds in progress (Coder's `CountInProgressPrebuildsRow`).

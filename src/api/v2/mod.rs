@@ -70,6 +70,7 @@ impl ToSchema for GlobalSnapshotV2 {
 #[utoipa::path(
     post,
     path = "/v2/presets/reconcile",
+    operation_id = "v2_preset_reconcile",
     tag = "v2",
     params(DecisionParams),
     request_body(
@@ -101,6 +102,7 @@ pub async fn preset_reconcile(
 #[utoipa::path(
     post,
     path = "/v2/global/reconcile",
+    operation_id = "v2_global_reconcile",
     tag = "v2",
     params(DecisionParams),
     request_body(
