@@ -76,21 +76,6 @@ const INTERVALS: [i64; 16] = [
 /// Go's zero `time.Time` (0001-01-01T00:00:00Z) in nanoseconds since the Unix epoch.
 const GO_ZERO_TIME_NANOS: i128 = -62_135_596_800 * 1_000_000_000;
 
-/// Known bug, reported, not yet fixed in `src/`: a `transition` of another JSON type (number,
-/// boolean, array, `{}`) is answered 400 "Malformed JSON" instead of 422. Tolerated here while
-/// `true` so the fuzzer can look past it; set to `false` once fixed.
-const TOLERATE_TRANSITION_400: bool = true;
-
-/// Known bug, reported, not yet fixed in `src/`: `"transition": {"start": null}` (serde's
-/// externally tagged enum form) is accepted as `"start"`, though the contract and the schema
-/// take only the strings. Tolerated while `true`; set to `false` once fixed.
-const TOLERATE_TRANSITION_OBJECT: bool = true;
-
-/// Deviation, reported: strings inside members the service skips (unknown fields) are not
-/// checked, so invalid UTF-8 or a lone `\ud800` there is accepted (200), or gets the 422 of
-/// another fault, where the contract's "not JSON" would be a 400. Tolerated while `true`.
-const TOLERATE_UNCHECKED_SKIPPED_STRINGS: bool = true;
-
 fuzz_target!(|data: &[u8]| {
     let (selector, choice, body) = match data {
         [selector, choice, body @ ..] => (*selector, *choice, body),
@@ -230,7 +215,7 @@ fn check_global(body: &[u8], inputs: DecisionInputs, explain: bool) {
 /// An accepted body is JSON (RFC 8259: UTF-8, no lone surrogates), skipped members included.
 fn check_accepted_is_json(body: &[u8]) {
     assert!(
-        TOLERATE_UNCHECKED_SKIPPED_STRINGS || json_tree::parse(body).is_some(),
+        json_tree::parse(body).is_some(),
         "accepted a body that is not JSON"
     );
 }
@@ -310,14 +295,9 @@ fn check_problem(problem: &Problem, body: &[u8]) {
     for member in ["type", "title", "detail"] {
         assert!(json[member].is_string(), "the problem lacks {member}");
     }
-    // A 400 must be for a body that is not JSON; a 422 for one the service could read, which
-    // (see TOLERATE_UNCHECKED_SKIPPED_STRINGS) may hold unchecked strings in skipped members.
-    let is_json = json_tree::parse(body).is_some();
-    let tree = if TOLERATE_UNCHECKED_SKIPPED_STRINGS {
-        json_tree::parse_lenient(body)
-    } else {
-        json_tree::parse(body)
-    };
+    // A 400 must be for a body that is not JSON; a 422 for one that is.
+    let tree = json_tree::parse(body);
+    let is_json = tree.is_some();
     match problem.status {
         422 => {
             assert!(
@@ -335,14 +315,8 @@ fn check_problem(problem: &Problem, body: &[u8]) {
             }
         }
         400 => {
-            let tolerated = TOLERATE_TRANSITION_400
-                && problem.errors.iter().any(|e| {
-                    e.pointer
-                        .as_deref()
-                        .is_some_and(|p| p.ends_with("/transition"))
-                });
             assert!(
-                !is_json || tolerated,
+                !is_json,
                 "400 malformed JSON for a body that is JSON: {}",
                 problem.detail
             );
@@ -614,9 +588,6 @@ impl InProgressView {
     fn pair(&self) -> (String, i64) {
         let transition = match &self.transition {
             Value::String(name) => name.clone(),
-            Value::Object(tagged) if TOLERATE_TRANSITION_OBJECT && tagged.len() == 1 => {
-                tagged.keys().next().cloned().unwrap_or_default()
-            }
             other => panic!("the service accepted transition {other}"),
         };
         assert!(

@@ -227,24 +227,9 @@ enum Expect {
     SameAnswer,
     /// 200 with a well-formed answer, or a well-formed 4xx problem.
     Anything,
-    /// Should be a 422 at this pointer; a 400 is tolerated for a known bug (see
-    /// [`TRANSITION_OF_ANOTHER_TYPE_IS_A_400`]).
-    KnownBug(String),
 }
 
-/// Known bug, reported and not yet fixed in `src/`: a `transition` that is a number, a boolean,
-/// an array or `{}` is answered 400 "Malformed JSON" (serde_json's `deserialize_enum` calls it
-/// a syntax error, "expected value") where the contract says 422 with a pointer. Set to `false`
-/// once fixed, so the property insists on the 422 again; `a_transition_of_another_type_is_a_422`
-/// in this file checks it on its own.
-const TRANSITION_OF_ANOTHER_TYPE_IS_A_400: bool = true;
-
 const CANDIDATES: usize = 15;
-
-/// Known bug, reported and not yet fixed in `src/`: `"transition": {"start": null}` (serde's
-/// externally tagged enum form) is accepted as `start`; the contract takes only the strings.
-/// Set to `false` once fixed; `a_transition_given_as_a_tagged_object_is_a_422` checks it alone.
-const TRANSITION_AS_TAGGED_OBJECT_IS_ACCEPTED: bool = true;
 
 fn candidate(index: usize) -> Value {
     match index {
@@ -286,10 +271,6 @@ fn judge(kind: Kind, c: usize, at: &str) -> Expect {
         Kind::OptInt if number || null => Expect::Anything,
         Kind::Desired if number || null || object => Expect::Anything,
         Kind::Transition if transition => Expect::Anything,
-        Kind::Transition if c == 14 && TRANSITION_AS_TAGGED_OBJECT_IS_ACCEPTED => Expect::Anything,
-        Kind::Transition if !null && !string && TRANSITION_OF_ANOTHER_TYPE_IS_A_400 => {
-            Expect::KnownBug(at.to_owned())
-        }
         Kind::OptString if string || null => Expect::Anything,
         Kind::PresetObject if object || null => somewhere(),
         Kind::BackoffObject if null => Expect::Anything,
@@ -638,12 +619,8 @@ fn check_problem(answer: &Answer, sent: &[u8]) -> Result<(), TestCaseError> {
             "{}",
             body
         );
-        let known_bug = TRANSITION_OF_ANOTHER_TYPE_IS_A_400
-            && problem["errors"][0]["pointer"]
-                .as_str()
-                .is_some_and(|p| p.ends_with("/transition"));
         prop_assert!(
-            json_tree::parse(sent).is_none() || known_bug,
+            json_tree::parse(sent).is_none(),
             "400 malformed JSON for a body that is JSON: {}, sent {}",
             body,
             String::from_utf8_lossy(sent)
@@ -652,8 +629,7 @@ fn check_problem(answer: &Answer, sent: &[u8]) -> Result<(), TestCaseError> {
     if status == 422 {
         let errors = problem["errors"].as_array().cloned().unwrap_or_default();
         prop_assert!(!errors.is_empty(), "a 422 without errors: {}", body);
-        // Lenient: the service does not check strings in members it skips (see the report).
-        let root = json_tree::parse_lenient(sent);
+        let root = json_tree::parse(sent);
         prop_assert!(
             root.is_some(),
             "a 422 for a body that is not JSON: {}",
@@ -733,17 +709,6 @@ proptest! {
                 prop_assert_eq!(&strip(&answer.json)?, &valid, "sent {}", shown);
             }
             Expect::Anything => {}
-            Expect::KnownBug(pointer) => {
-                let status = answer.status.as_u16();
-                prop_assert!(status == 400 || status == 422, "sent {}: {}", shown, answer.json);
-                if status == 422 {
-                    prop_assert_eq!(
-                        answer.json["errors"][0]["pointer"].as_str(),
-                        Some(pointer.as_str()),
-                        "sent {}: {}", shown, answer.json
-                    );
-                }
-            }
         }
 
         // The same router still answers the valid body, as before.
@@ -752,11 +717,9 @@ proptest! {
     }
 }
 
-/// The contract's bad-input table: a field of the wrong type is a 422 pointing at it. Ignored
-/// while the bug described at [`TRANSITION_OF_ANOTHER_TYPE_IS_A_400`] stands; run it with
-/// `cargo test --test properties -- --ignored`.
+/// The contract's bad-input table: a field of the wrong type is a 422 pointing at it, a
+/// `transition` that is not a string included (serde_json would call it a syntax error).
 #[test]
-#[ignore = "known bug in src/: a non-string transition is answered 400, not 422"]
 fn a_transition_of_another_type_is_a_422() {
     let server = server();
     for value in ["1", "1.5", "true", "[]", "{}", "[\"start\"]"] {
@@ -780,9 +743,7 @@ fn a_transition_of_another_type_is_a_422() {
 }
 
 /// `transition` is one of three strings; serde's tagged form `{"start": null}` is not one.
-/// Ignored while the bug at [`TRANSITION_AS_TAGGED_OBJECT_IS_ACCEPTED`] stands.
 #[test]
-#[ignore = "known bug in src/: {\"start\": null} is accepted as a transition"]
 fn a_transition_given_as_a_tagged_object_is_a_422() {
     let body = r#"{"preset": {"id": "0196a3b2-8f4e-7c1d-9a2b-3c4d5e6f7a8b",
         "using_active_version": true, "deleted": false, "deprecated": false},
