@@ -46,9 +46,13 @@ const DURATION_BUCKETS: [f64; 14] = [
 /// request's span, so a panic is logged with its request id). Call once, before serving.
 pub fn init_logs(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // Colours only for a terminal: elsewhere they are noise in the file, and formatting them for
+    // every request span costs the hot path.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        .with_ansi(ansi);
     match format {
         LogFormat::Pretty => builder.init(),
         LogFormat::Json => builder
@@ -112,6 +116,54 @@ fn describe() {
         "Prebuilds the decisions asked to delete."
     );
     describe_gauge!(BUILD_INFO, "Build information; always 1.");
+}
+
+/// The in-flight gauge's handle, looked up once.
+pub fn http_in_flight() -> &'static metrics::Gauge {
+    static GAUGE: OnceLock<metrics::Gauge> = OnceLock::new();
+    GAUGE.get_or_init(|| metrics::gauge!(HTTP_IN_FLIGHT))
+}
+
+/// Records an answered request: its count by route, method and status, and its duration by
+/// route. The commonest series' handles are looked up once and kept.
+pub fn record_request(
+    route: &'static str,
+    method: &'static str,
+    status: StatusCode,
+    latency: std::time::Duration,
+) {
+    use std::collections::HashMap;
+    use std::sync::RwLock;
+    type Key = (&'static str, &'static str, u16);
+    static COUNTERS: OnceLock<RwLock<HashMap<Key, metrics::Counter>>> = OnceLock::new();
+    static HISTOGRAMS: OnceLock<RwLock<HashMap<&'static str, metrics::Histogram>>> =
+        OnceLock::new();
+    let key = (route, method, status.as_u16());
+    let counters = COUNTERS.get_or_init(Default::default);
+    let cached = counters.read().ok().and_then(|map| map.get(&key).cloned());
+    let counter = cached.unwrap_or_else(|| {
+        let counter = metrics::counter!(
+            HTTP_REQUESTS, "route" => route, "method" => method, "status" => status_label(status)
+        );
+        if let Ok(mut map) = counters.write() {
+            map.insert(key, counter.clone());
+        }
+        counter
+    });
+    counter.increment(1);
+    let histograms = HISTOGRAMS.get_or_init(Default::default);
+    let cached = histograms
+        .read()
+        .ok()
+        .and_then(|map| map.get(route).cloned());
+    let histogram = cached.unwrap_or_else(|| {
+        let histogram = metrics::histogram!(HTTP_DURATION, "route" => route);
+        if let Ok(mut map) = histograms.write() {
+            map.insert(route, histogram.clone());
+        }
+        histogram
+    });
+    histogram.record(latency.as_secs_f64());
 }
 
 /// Records one decision: its action type and how many prebuilds it creates or deletes.

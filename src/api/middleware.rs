@@ -1,18 +1,18 @@
 //! The layers every request passes, outermost first:
 //!
 //! 1. request id: `x-request-id` taken from the request or generated, and returned;
-//! 2. a trace span per request (request id, method, route, status, latency);
-//! 3. metrics (requests by route, method and status; durations; in flight);
-//! 4. CORS, when origins are configured (so even refusals below carry its headers);
-//! 5. a panic catcher answering 500 as a problem;
-//! 6. the request timeout, answering 408;
-//! 7. load shedding around one global concurrency limit, answering 503 with `Retry-After`;
-//! 8. inside the router, on matched routes: bearer-token auth on `/v1/*`, `/v2/*`, `/debug/*`
+//! 2. [`observe`]: a trace span per request, its log line, and its metrics (requests by route,
+//!    method and status; durations; in flight), from one clock read;
+//! 3. CORS, when origins are configured (so even refusals below carry its headers);
+//! 4. a panic catcher answering 500 as a problem;
+//! 5. the request timeout, answering 408;
+//! 6. load shedding around one global concurrency limit, answering 503 with `Retry-After`;
+//! 7. inside the router, on matched routes: bearer-token auth on `/v1/*`, `/v2/*`, `/debug/*`
 //!    and `/metrics` when a token is set (so a 401 is counted under its route).
 //!
-//! Layers 1–7 wrap the whole router as one service, so the concurrency limit is global (as a
+//! Layers 1–6 wrap the whole router as one service, so the concurrency limit is global (as a
 //! `Router::layer` it would be one limit per route). The route is known only inside the router:
-//! the metrics layer hands down a [`RouteSlot`] that routing fills, which survives a panic.
+//! [`observe`] hands down a [`RouteSlot`] that routing fills, which survives a panic.
 
 use std::any::Any;
 use std::sync::{Arc, OnceLock};
@@ -31,9 +31,8 @@ use tower::load_shed::LoadShedLayer;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::CorsLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::trace::TraceLayer;
-use tracing::Span;
 use tracing::field::Empty;
+use tracing::{Instrument, Level};
 
 use super::problem::Problem;
 use crate::config::{ApiToken, Config};
@@ -92,14 +91,7 @@ pub fn wrap(routes: Router, config: &Config) -> Router {
     let service = ServiceBuilder::new()
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(request_span)
-                .on_request(())
-                .on_response(record_answer)
-                .on_failure(()),
-        )
-        .layer(middleware::from_fn(record_metrics))
+        .layer(middleware::from_fn(observe))
         .option_layer(cors)
         .layer(CatchPanicLayer::custom(panic_answer))
         .layer(middleware::from_fn_with_state(
@@ -135,65 +127,62 @@ pub fn route_label(template: &str) -> &'static str {
         .unwrap_or("other")
 }
 
-fn matched_route(response: &Response<impl Sized>) -> &'static str {
-    response
-        .extensions()
-        .get::<MatchedRoute>()
-        .map_or("unmatched", |route| route.0)
-}
-
-fn request_span(request: &Request<impl Sized>) -> Span {
+/// Observes a request: runs it in a span, writes its log line, and counts it.
+///
+/// The span is `info`, so a failure logged inside it (a panic, a server error) carries the
+/// request id at the default level. Formatting a span's fields is most of what logging costs a
+/// request, so unless `debug` is on (where every request's line is written) the span carries
+/// the request id alone, and the route, status and latency go only into the metrics.
+async fn observe(mut request: Request, next: Next) -> Response {
+    struct InFlight;
+    impl Drop for InFlight {
+        fn drop(&mut self) {
+            telemetry::http_in_flight().decrement(1.0);
+        }
+    }
+    let started = std::time::Instant::now();
+    let method = telemetry::method_label(request.method());
     let request_id = request
         .headers()
         .get("x-request-id")
         .and_then(|value| value.to_str().ok())
         .unwrap_or_default();
-    tracing::info_span!(
-        "request",
-        request_id,
-        method = telemetry::method_label(request.method()),
-        route = Empty,
-        status = Empty,
-        latency_us = Empty,
-        decision_id = Empty,
-    )
-}
-
-fn record_answer<B>(response: &Response<B>, latency: Duration, span: &Span) {
-    let status = response.status().as_u16();
-    span.record("route", matched_route(response));
-    span.record("status", status);
-    span.record("latency_us", latency.as_micros() as u64);
-    if response.status().is_server_error() {
-        tracing::error!("answered with a server error");
+    let detailed = tracing::enabled!(Level::DEBUG);
+    let span = if detailed {
+        tracing::info_span!(
+            "request",
+            request_id,
+            method,
+            route = Empty,
+            status = Empty,
+            latency_us = Empty,
+            decision_id = Empty,
+        )
     } else {
-        tracing::debug!("answered");
-    }
-}
-
-/// Counts the request and its duration; keeps the in-flight gauge, even if the client leaves.
-/// Hands routing a [`RouteSlot`] and puts the route on the response as [`MatchedRoute`].
-async fn record_metrics(mut request: Request, next: Next) -> Response {
-    struct InFlight;
-    impl Drop for InFlight {
-        fn drop(&mut self) {
-            metrics::gauge!(telemetry::HTTP_IN_FLIGHT).decrement(1.0);
-        }
-    }
-    let started = std::time::Instant::now();
-    let method = telemetry::method_label(request.method());
-    metrics::gauge!(telemetry::HTTP_IN_FLIGHT).increment(1.0);
+        tracing::info_span!("request", request_id, decision_id = Empty)
+    };
+    telemetry::http_in_flight().increment(1.0);
     let _in_flight = InFlight;
     let slot = RouteSlot::default();
     request.extensions_mut().insert(slot.clone());
-    let mut response = next.run(request).await;
+    let mut response = next.run(request).instrument(span.clone()).await;
+
+    let latency = started.elapsed();
     let route = slot.0.get().copied().unwrap_or("unmatched");
+    let status = response.status();
     response.extensions_mut().insert(MatchedRoute(route));
-    let status = telemetry::status_label(response.status());
-    metrics::counter!(telemetry::HTTP_REQUESTS, "route" => route, "method" => method, "status" => status)
-        .increment(1);
-    metrics::histogram!(telemetry::HTTP_DURATION, "route" => route)
-        .record(started.elapsed().as_secs_f64());
+    telemetry::record_request(route, method, status, latency);
+    let latency_us = latency.as_micros() as u64;
+    if detailed {
+        span.record("route", route);
+        span.record("status", status.as_u16());
+        span.record("latency_us", latency_us);
+    }
+    if status.is_server_error() {
+        tracing::error!(parent: &span, route, status = status.as_u16(), latency_us, "answered with a server error");
+    } else {
+        tracing::debug!(parent: &span, "answered");
+    }
     response
 }
 

@@ -5,7 +5,6 @@
 //! silently miscompute (negative counts, duplicate IDs, int32 sums that wrap), so the decision in
 //! [`super::reconcile`] has no error paths except the backoff window, which needs the interval.
 
-use std::collections::HashMap;
 use std::fmt;
 
 use thiserror::Error;
@@ -310,20 +309,43 @@ pub(super) fn check_running(
             count: running.len(),
         });
     }
-    let mut first_seen: HashMap<Uuid, usize> = HashMap::with_capacity(running.len());
-    for (index, prebuild) in running.iter().enumerate() {
-        if let Some(&first) = first_seen.get(&prebuild.id) {
-            return Err(SnapshotError::DuplicateRunningId {
-                field: Field::RunningId {
-                    row: position(index),
-                },
-                id: prebuild.id,
-                first: position(first),
-            });
-        }
-        first_seen.insert(prebuild.id, index);
+    match first_repeat(running) {
+        Some((first, second)) => Err(SnapshotError::DuplicateRunningId {
+            field: Field::RunningId {
+                row: position(second),
+            },
+            id: running[second].id,
+            first: position(first),
+        }),
+        None => Ok(()),
     }
-    Ok(())
+}
+
+/// The earliest row whose ID an earlier row has, with that earlier row: `(first, second)`.
+/// Few rows are compared pairwise; many are sorted by `(id, index)`, so no hashing either way.
+fn first_repeat(running: &[RunningPrebuild]) -> Option<(usize, usize)> {
+    if running.len() <= 32 {
+        return (1..running.len()).find_map(|second| {
+            (0..second)
+                .find(|&first| running[first].id == running[second].id)
+                .map(|first| (first, second))
+        });
+    }
+    let mut by_id: Vec<(u128, usize)> = running
+        .iter()
+        .enumerate()
+        .map(|(index, row)| (row.id.as_u128(), index))
+        .collect();
+    by_id.sort_unstable();
+    // Within one ID the rows are in input order: its first two give its candidate pair.
+    by_id
+        .windows(2)
+        .filter(|pair| pair[0].0 == pair[1].0)
+        .map(|pair| (pair[0].1, pair[1].1))
+        .fold(None, |best: Option<(usize, usize)>, pair| match best {
+            Some(best) if best.1 <= pair.1 => Some(best),
+            _ => Some(pair),
+        })
 }
 
 pub(super) fn check_count(progress: &InProgressCount, row: usize) -> Result<(), SnapshotError> {

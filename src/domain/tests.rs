@@ -480,6 +480,33 @@ fn a_running_prebuild_listed_twice_is_refused_at_its_second_row() {
 }
 
 #[test]
+fn among_many_rows_the_earliest_repeat_is_reported_as_among_few() {
+    // Rows 40 and 70 share an ID, and so do 50, 60 and 90: row 60 is the earliest repeat.
+    for rows in [100usize, 20] {
+        let mut running: Vec<_> = (0..rows as u128)
+            .map(|n| prebuild(1000 + n, "2025-06-02T10:00:00Z", true))
+            .collect();
+        let (a, b, c, d, e) = if rows == 100 {
+            (40, 70, 50, 60, 90)
+        } else {
+            (4, 17, 5, 6, 19)
+        };
+        running[b].id = running[a].id;
+        running[d].id = running[c].id;
+        running[e].id = running[c].id;
+        assert_eq!(
+            PresetSnapshot::new(active(1), running, vec![], None),
+            Err(SnapshotError::DuplicateRunningId {
+                field: Field::RunningId { row: d },
+                id: id(1000 + c as u128),
+                first: c
+            }),
+            "{rows} rows"
+        );
+    }
+}
+
+#[test]
 fn in_progress_sums_may_reach_int32_max_but_not_pass_it() {
     let at_max = vec![
         progress(Transition::Start, i32::MAX - 1),
