@@ -95,6 +95,10 @@ fuzz_target!(|data: &[u8]| {
 
 /// The preset calls on one body: each answer checked, and the calls checked against each other.
 fn check_preset(body: &[u8], inputs: DecisionInputs, primary: u8, explain: bool) {
+    // The hand-written fast reader gives up or reads exactly what the serde path reads.
+    if let Err(why) = prebuild_decider::api::fast_read_agrees_with_serde(body) {
+        panic!("the fast reader and the serde path disagree: {why}");
+    }
     let state = decide::state(body);
     let reconcile = decide::reconcile(body, inputs);
     match (&state, &reconcile) {

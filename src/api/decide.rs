@@ -175,16 +175,16 @@ fn decision_answer(
 }
 
 /// How the body spelled what a domain error points at, so pointers match the body as sent.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Keys {
     /// `/preset` or `/Preset` for one snapshot; `/presets/{i}` for a global one.
-    preset: Option<&'static str>,
-    running: &'static str,
-    in_progress: &'static str,
+    pub(crate) preset: Option<&'static str>,
+    pub(crate) running: &'static str,
+    pub(crate) in_progress: &'static str,
     /// `/backoff` or `/Backoff` for one snapshot; `/backoffs/{i}` for a global one.
-    backoff: Option<&'static str>,
+    pub(crate) backoff: Option<&'static str>,
     /// Indices of presets whose `desired_instances` came as `{"Int32": …}`.
-    null_int32_presets: Vec<usize>,
+    pub(crate) null_int32_presets: Vec<usize>,
 }
 
 impl Keys {
@@ -256,6 +256,7 @@ fn one_of<T>(
 }
 
 /// One preset's rows as posted, each checked for shape but not yet against the contract.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct PresetRows {
     pub(crate) preset: domain::Preset,
     pub(crate) running: Vec<domain::RunningPrebuild>,
@@ -271,8 +272,17 @@ fn parse_preset_snapshot(body: &[u8]) -> Result<(domain::PresetSnapshot, Keys), 
     Ok((snapshot, keys))
 }
 
-/// Reads a preset snapshot body into rows, with the key spellings its pointers need.
+/// Reads a preset snapshot body into rows, with the key spellings its pointers need: by
+/// [`super::fast_read`] when it can, else by the serde path.
 pub(crate) fn parse_preset_rows(body: &[u8]) -> Result<(PresetRows, Keys), Problem> {
+    if let Some(read) = super::fast_read::preset_rows(body) {
+        return Ok(read);
+    }
+    parse_preset_rows_with_serde(body)
+}
+
+/// [`parse_preset_rows`] by the serde path alone: the reference for [`super::fast_read`].
+pub(crate) fn parse_preset_rows_with_serde(body: &[u8]) -> Result<(PresetRows, Keys), Problem> {
     let Object(raw): Object<model::PresetSnapshot> = parse_json(body)?;
     let mut errors = Vec::new();
     let (preset, preset_key) = one_of(

@@ -5,13 +5,13 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
 use utoipa::IntoResponses;
 use uuid::Uuid;
 
 use super::AppState;
 use super::decide;
 use super::extract::{DecisionParams, DecisionQuery, JsonBody};
+use super::fast_write::JsonAnswer;
 use super::model;
 use super::problem::Problem;
 
@@ -216,11 +216,18 @@ pub struct Decided<T>(pub Uuid, pub T);
 /// The header carrying a decision's id.
 pub const DECISION_ID: HeaderName = HeaderName::from_static("x-decision-id");
 
-impl<T: Serialize> IntoResponse for Decided<T> {
+impl<T: JsonAnswer> IntoResponse for Decided<T> {
     fn into_response(self) -> Response {
         let Decided(id, body) = self;
         tracing::Span::current().record("decision_id", tracing::field::display(id));
-        let mut response = Json(body).into_response();
+        let mut response = (
+            [(
+                axum::http::header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            body.to_json(),
+        )
+            .into_response();
         let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
         if let Ok(value) = HeaderValue::from_str(id.hyphenated().encode_lower(&mut text)) {
             response.headers_mut().insert(DECISION_ID, value);

@@ -37,7 +37,9 @@ fn max_depth_at_most(body: &[u8], limit: usize) -> bool {
                 // Jump to the closing quote, stepping over escapes.
                 at += 1;
                 loop {
-                    match memchr::memchr2(b'"', b'\\', &body[at..]) {
+                    // `at` passes the end after a backslash that ends the body.
+                    let rest = body.get(at..).unwrap_or_default();
+                    match memchr::memchr2(b'"', b'\\', rest) {
                         Some(offset) if body[at + offset] == b'\\' => at += offset + 2,
                         Some(offset) => {
                             at += offset;
@@ -108,7 +110,8 @@ fn lone_surrogate(body: &[u8]) -> Option<usize> {
         u16::from_str_radix(hex, 16).ok()
     };
     let mut at = 0;
-    while let Some(offset) = memchr::memchr(b'\\', &body[at..]) {
+    // `at` passes the end after a backslash that ends the body.
+    while let Some(offset) = body.get(at..).and_then(|rest| memchr::memchr(b'\\', rest)) {
         let escape = at + offset;
         at = escape + 2;
         if body.get(escape + 1) != Some(&b'u') {
@@ -408,6 +411,16 @@ mod tests {
             None,
             "the parser reports bad hex"
         );
+        // A backslash (or an escape) ending the body (found by the fuzzer), among few brackets
+        // and among many.
+        for ending in [&br"\"[..], br"\u", br"\ud800", br"\ud800\"] {
+            for prefix in [&br#"{"a": "x"#[..], &[b'['; 200]] {
+                let body = [prefix, br#"""#, ending].concat();
+                let _ = lone_surrogate(&body);
+                let _ = max_depth_at_most(&body, 16);
+                assert!(parse_json::<Object<PresetSnapshot>>(&body).is_err());
+            }
+        }
         let skipped = VALID
             .replace("NAME", "n")
             .replace("NUMBER", "1")

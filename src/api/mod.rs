@@ -5,6 +5,8 @@ pub mod decide;
 pub mod doc;
 pub mod examples;
 pub mod extract;
+pub(crate) mod fast_read;
+pub mod fast_write;
 pub mod handlers;
 pub mod json;
 pub mod middleware;
@@ -28,6 +30,13 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::config::Config;
 use problem::Problem;
+
+/// For the fuzz target: whether the hand-written body reader ([`fast_read`]) either gives up on
+/// `body` or reads exactly what the serde path reads. Not part of the API.
+#[doc(hidden)]
+pub fn fast_read_agrees_with_serde(body: &[u8]) -> Result<(), String> {
+    fast_read::agrees_with_serde(body)
+}
 
 /// Where the OpenAPI document is served.
 pub const OPENAPI_PATH: &str = "/api-docs/openapi.json";

@@ -94,7 +94,11 @@ impl Timestamp {
             .and_then(|d| d.and_hms_nano_opt(hour, minute, second, nanos))
             .ok_or(TimestampError::Range)?;
         let offset = FixedOffset::east_opt(offset_seconds).ok_or(TimestampError::Range)?;
-        let utc = local - TimeDelta::seconds(i64::from(offset_seconds));
+        // Most timestamps are written in UTC: no arithmetic for those.
+        let utc = match offset_seconds {
+            0 => local,
+            _ => local - TimeDelta::seconds(i64::from(offset_seconds)),
+        };
         Ok(Timestamp(DateTime::from_naive_utc_and_offset(utc, offset)))
     }
 
@@ -128,6 +132,55 @@ impl Timestamp {
             .and_then(|d| d.and_hms_opt(0, 0, 0))
             .map(|naive| naive.and_utc());
         Some(self.0.to_utc()) == zero
+    }
+
+    /// Go's `RFC3339Nano` form as bytes (at most 35), without the formatting machinery: the
+    /// answer writer calls this for every timestamp it writes.
+    pub fn rfc3339_nano_bytes(&self) -> ([u8; 35], usize) {
+        let local = self.0.naive_local();
+        let mut out = [0u8; 35];
+        let digits = |out: &mut [u8], value: u32| {
+            let mut value = value;
+            for slot in out.iter_mut().rev() {
+                *slot = b'0' + (value % 10) as u8;
+                value /= 10;
+            }
+        };
+        // Parsing and `checked_add` keep the year within 0–9999.
+        digits(&mut out[0..4], local.year().clamp(0, 9999) as u32);
+        out[4] = b'-';
+        digits(&mut out[5..7], local.month());
+        out[7] = b'-';
+        digits(&mut out[8..10], local.day());
+        out[10] = b'T';
+        digits(&mut out[11..13], local.hour());
+        out[13] = b':';
+        digits(&mut out[14..16], local.minute());
+        out[16] = b':';
+        digits(&mut out[17..19], local.second());
+        let mut end = 19;
+        let nanos = local.nanosecond();
+        if nanos != 0 {
+            out[19] = b'.';
+            digits(&mut out[20..29], nanos);
+            end = 29;
+            while out[end - 1] == b'0' {
+                end -= 1;
+            }
+        }
+        let offset = self.0.offset().local_minus_utc();
+        if offset == 0 {
+            out[end] = b'Z';
+            end += 1;
+        } else {
+            out[end] = if offset < 0 { b'-' } else { b'+' };
+            let minutes = offset.unsigned_abs() / 60;
+            digits(&mut out[end + 1..end + 3], minutes / 60);
+            out[end + 3] = b':';
+            digits(&mut out[end + 4..end + 6], minutes % 60);
+            end += 6;
+        }
+        (out, end)
     }
 
     /// Appends Go's `RFC3339Nano` form: `2006-01-02T15:04:05.999999999Z07:00`.
@@ -431,6 +484,25 @@ mod tests {
             ("2024-02-29T00:00:00Z", "2024-02-29T00:00:00Z"),
         ] {
             assert_eq!(ts(input).to_string(), written, "{input}");
+        }
+    }
+
+    #[test]
+    fn the_byte_form_is_the_written_form() {
+        for input in [
+            "2025-06-02T12:00:00Z",
+            "2025-06-02T12:00:00.5Z",
+            "2025-06-02T12:00:00.000000001Z",
+            "2025-06-02T12:00:00.120000000+05:30",
+            "2025-06-02T14:00:00-09:45",
+            "0000-01-01T00:00:00+23:59",
+            "9999-12-31T23:59:59.999999999-23:59",
+        ] {
+            let (bytes, length) = ts(input).rfc3339_nano_bytes();
+            assert_eq!(
+                std::str::from_utf8(&bytes[..length]).unwrap(),
+                ts(input).to_string()
+            );
         }
     }
 
