@@ -160,16 +160,29 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// An object: `field` is called with each key and reads its value.
-    fn object(&mut self, mut field: impl FnMut(&mut Self, &[u8]) -> Option<()>) -> Option<()> {
+    /// Consumes `key`, its closing quote and the colon after it, if `key` comes next (the
+    /// cursor is past the key's opening quote). With `key` a constant, this inlines to a few
+    /// comparisons: keys are matched in place, never searched for their end.
+    #[inline(always)]
+    fn key_is(&mut self, key: &[u8]) -> bool {
+        let matches = self.bytes[self.at..].starts_with(key)
+            && self.bytes.get(self.at + key.len()) == Some(&b'"');
+        if matches {
+            self.at += key.len() + 1;
+        }
+        matches && self.eat(b':').is_some()
+    }
+
+    /// An object: `field` is called at each key (past its opening quote), and reads the key
+    /// with [`Reader::key_is`] and then its value.
+    fn object(&mut self, mut field: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
         self.eat(b'{')?;
         if self.next_is(b'}') {
             return Some(());
         }
         loop {
-            let key = self.raw_string()?;
-            self.eat(b':')?;
-            field(self, key)?;
+            self.eat(b'"')?;
+            field(self)?;
             if self.next_is(b'}') {
                 return Some(());
             }
@@ -201,56 +214,51 @@ impl<'a> Reader<'a> {
         let (mut preset, mut running, mut in_progress, mut backoff) = (None, None, None, None);
         let mut keys = Keys::default();
         let mut seen = Seen::default();
-        self.object(|reader, key| {
-            // Both spellings of one key are refused by the serde path: count them as one. Like
-            // the serde path, take a key's spelling only from a value that is not null.
+        self.object(|reader| {
+            // Each key in either spelling; both spellings of one key are refused by the serde
+            // path, so they count as one here.
+            let (slot, snake) = if reader.key_is(b"preset") {
+                (0, true)
+            } else if reader.key_is(b"running") {
+                (1, true)
+            } else if reader.key_is(b"in_progress") {
+                (2, true)
+            } else if reader.key_is(b"backoff") {
+                (3, true)
+            } else if reader.key_is(b"Preset") {
+                (0, false)
+            } else if reader.key_is(b"Running") {
+                (1, false)
+            } else if reader.key_is(b"InProgress") {
+                (2, false)
+            } else if reader.key_is(b"Backoff") {
+                (3, false)
+            } else {
+                return None;
+            };
+            seen.mark(slot)?;
+            // Like the serde path, take a key's spelling only from a value that is not null.
             let null = reader.literal(b"null");
-            match key {
+            match slot {
                 // A null preset is refused by the serde path.
-                b"preset" | b"Preset" if null => return None,
-                b"preset" | b"Preset" => {
-                    seen.mark(0)?;
-                    keys.preset = Some(if key == b"preset" {
-                        "/preset"
-                    } else {
-                        "/Preset"
-                    });
+                0 if null => return None,
+                0 => {
+                    keys.preset = Some(if snake { "/preset" } else { "/Preset" });
                     preset = Some(reader.preset()?);
                 }
-                b"running" | b"Running" => {
-                    seen.mark(1)?;
-                    if !null {
-                        keys.running = if key == b"running" {
-                            "/running"
-                        } else {
-                            "/Running"
-                        };
-                        running = Some(reader.list(Self::running_prebuild)?);
-                    }
+                1 if !null => {
+                    keys.running = if snake { "/running" } else { "/Running" };
+                    running = Some(reader.list(Self::running_prebuild)?);
                 }
-                b"in_progress" | b"InProgress" => {
-                    seen.mark(2)?;
-                    if !null {
-                        keys.in_progress = if key == b"in_progress" {
-                            "/in_progress"
-                        } else {
-                            "/InProgress"
-                        };
-                        in_progress = Some(reader.list(Self::in_progress_count)?);
-                    }
+                2 if !null => {
+                    keys.in_progress = if snake { "/in_progress" } else { "/InProgress" };
+                    in_progress = Some(reader.list(Self::in_progress_count)?);
                 }
-                b"backoff" | b"Backoff" => {
-                    seen.mark(3)?;
-                    if !null {
-                        keys.backoff = Some(if key == b"backoff" {
-                            "/backoff"
-                        } else {
-                            "/Backoff"
-                        });
-                        backoff = Some(reader.backoff()?);
-                    }
+                3 if !null => {
+                    keys.backoff = Some(if snake { "/backoff" } else { "/Backoff" });
+                    backoff = Some(reader.backoff()?);
                 }
-                _ => return None,
+                _ => {}
             }
             Some(())
         })?;
@@ -281,47 +289,48 @@ impl<'a> Reader<'a> {
         let (mut id, mut active, mut deleted, mut deprecated) = (None, None, None, None);
         let (mut desired, mut null_int32) = (0, false);
         let mut seen = Seen::default();
-        self.object(|reader, key| {
-            match key {
-                b"id" => {
-                    seen.mark(0)?;
-                    id = Some(reader.uuid()?);
+        self.object(|reader| {
+            if reader.key_is(b"id") {
+                seen.mark(0)?;
+                id = Some(reader.uuid()?);
+            } else if reader.key_is(b"using_active_version") {
+                seen.mark(1)?;
+                active = Some(reader.boolean()?);
+            } else if reader.key_is(b"deleted") {
+                seen.mark(2)?;
+                deleted = Some(reader.boolean()?);
+            } else if reader.key_is(b"deprecated") {
+                seen.mark(3)?;
+                deprecated = Some(reader.boolean()?);
+            } else if reader.key_is(b"desired_instances") {
+                seen.mark(4)?;
+                reader.whitespace();
+                if reader.bytes.get(reader.at) == Some(&b'{') {
+                    desired = reader.null_int32()?;
+                    null_int32 = true;
+                } else {
+                    desired = reader.nullable(Self::int32)?.unwrap_or(0);
                 }
-                b"using_active_version" => {
-                    seen.mark(1)?;
-                    active = Some(reader.boolean()?);
-                }
-                b"deleted" => {
-                    seen.mark(2)?;
-                    deleted = Some(reader.boolean()?);
-                }
-                b"deprecated" => {
-                    seen.mark(3)?;
-                    deprecated = Some(reader.boolean()?);
-                }
-                b"desired_instances" => {
-                    seen.mark(4)?;
-                    reader.whitespace();
-                    if reader.bytes.get(reader.at) == Some(&b'{') {
-                        desired = reader.null_int32()?;
-                        null_int32 = true;
-                    } else {
-                        desired = reader.nullable(Self::int32)?.unwrap_or(0);
-                    }
-                }
-                b"name" | b"template_name" | b"organization_name" | b"template_version_name" => {
-                    seen.mark(5 + text_key(key))?;
-                    reader.nullable(Self::string)?;
-                }
-                b"template_id" => {
-                    seen.mark(9)?;
-                    reader.nullable(Self::uuid)?;
-                }
-                b"template_version_id" => {
-                    seen.mark(10)?;
-                    reader.nullable(Self::uuid)?;
-                }
-                _ => return None,
+            } else if reader.key_is(b"template_id") {
+                seen.mark(5)?;
+                reader.nullable(Self::uuid)?;
+            } else if reader.key_is(b"template_version_id") {
+                seen.mark(6)?;
+                reader.nullable(Self::uuid)?;
+            } else {
+                let text = if reader.key_is(b"name") {
+                    7
+                } else if reader.key_is(b"template_name") {
+                    8
+                } else if reader.key_is(b"organization_name") {
+                    9
+                } else if reader.key_is(b"template_version_name") {
+                    10
+                } else {
+                    return None;
+                };
+                seen.mark(text)?;
+                reader.nullable(Self::string)?;
             }
             Some(())
         })?;
@@ -339,17 +348,15 @@ impl<'a> Reader<'a> {
     fn null_int32(&mut self) -> Option<i32> {
         let mut value = 0;
         let mut seen = Seen::default();
-        self.object(|reader, key| {
-            match key {
-                b"Int32" => {
-                    seen.mark(0)?;
-                    value = reader.nullable(Self::int32)?.unwrap_or(0);
-                }
-                b"Valid" => {
-                    seen.mark(1)?;
-                    reader.nullable(Self::boolean)?;
-                }
-                _ => return None,
+        self.object(|reader| {
+            if reader.key_is(b"Int32") {
+                seen.mark(0)?;
+                value = reader.nullable(Self::int32)?.unwrap_or(0);
+            } else if reader.key_is(b"Valid") {
+                seen.mark(1)?;
+                reader.nullable(Self::boolean)?;
+            } else {
+                return None;
             }
             Some(())
         })?;
@@ -359,37 +366,30 @@ impl<'a> Reader<'a> {
     fn running_prebuild(&mut self) -> Option<RunningPrebuild> {
         let (mut id, mut ready, mut created_at, mut current_preset_id) = (None, None, None, None);
         let mut seen = Seen::default();
-        self.object(|reader, key| {
-            match key {
-                b"id" => {
-                    seen.mark(0)?;
-                    id = Some(reader.uuid()?);
-                }
-                b"ready" => {
-                    seen.mark(1)?;
-                    ready = Some(reader.boolean()?);
-                }
-                b"created_at" => {
-                    seen.mark(2)?;
-                    created_at = Some(reader.timestamp()?);
-                }
-                b"current_preset_id" => {
-                    seen.mark(3)?;
-                    current_preset_id = reader.nullable(Self::uuid)?;
-                }
-                b"name" => {
-                    seen.mark(4)?;
-                    reader.nullable(Self::string)?;
-                }
-                b"template_id" => {
-                    seen.mark(5)?;
-                    reader.nullable(Self::uuid)?;
-                }
-                b"template_version_id" => {
-                    seen.mark(6)?;
-                    reader.nullable(Self::uuid)?;
-                }
-                _ => return None,
+        self.object(|reader| {
+            if reader.key_is(b"id") {
+                seen.mark(0)?;
+                id = Some(reader.uuid()?);
+            } else if reader.key_is(b"ready") {
+                seen.mark(1)?;
+                ready = Some(reader.boolean()?);
+            } else if reader.key_is(b"created_at") {
+                seen.mark(2)?;
+                created_at = Some(reader.timestamp()?);
+            } else if reader.key_is(b"current_preset_id") {
+                seen.mark(3)?;
+                current_preset_id = reader.nullable(Self::uuid)?;
+            } else if reader.key_is(b"name") {
+                seen.mark(4)?;
+                reader.nullable(Self::string)?;
+            } else if reader.key_is(b"template_id") {
+                seen.mark(5)?;
+                reader.nullable(Self::uuid)?;
+            } else if reader.key_is(b"template_version_id") {
+                seen.mark(6)?;
+                reader.nullable(Self::uuid)?;
+            } else {
+                return None;
             }
             Some(())
         })?;
@@ -404,34 +404,29 @@ impl<'a> Reader<'a> {
     fn in_progress_count(&mut self) -> Option<InProgressCount> {
         let (mut transition, mut count, mut preset_id) = (None, None, None);
         let mut seen = Seen::default();
-        self.object(|reader, key| {
-            match key {
-                b"transition" => {
-                    seen.mark(0)?;
-                    transition = Some(match reader.raw_string()? {
-                        b"start" => Transition::Start,
-                        b"stop" => Transition::Stop,
-                        b"delete" => Transition::Delete,
-                        _ => return None,
-                    });
-                }
-                b"count" => {
-                    seen.mark(1)?;
-                    count = Some(reader.int32()?);
-                }
-                b"preset_id" => {
-                    seen.mark(2)?;
-                    preset_id = reader.nullable(Self::uuid)?;
-                }
-                b"template_id" => {
-                    seen.mark(3)?;
-                    reader.nullable(Self::uuid)?;
-                }
-                b"template_version_id" => {
-                    seen.mark(4)?;
-                    reader.nullable(Self::uuid)?;
-                }
-                _ => return None,
+        self.object(|reader| {
+            if reader.key_is(b"transition") {
+                seen.mark(0)?;
+                transition = Some(match reader.raw_string()? {
+                    b"start" => Transition::Start,
+                    b"stop" => Transition::Stop,
+                    b"delete" => Transition::Delete,
+                    _ => return None,
+                });
+            } else if reader.key_is(b"count") {
+                seen.mark(1)?;
+                count = Some(reader.int32()?);
+            } else if reader.key_is(b"preset_id") {
+                seen.mark(2)?;
+                preset_id = reader.nullable(Self::uuid)?;
+            } else if reader.key_is(b"template_id") {
+                seen.mark(3)?;
+                reader.nullable(Self::uuid)?;
+            } else if reader.key_is(b"template_version_id") {
+                seen.mark(4)?;
+                reader.nullable(Self::uuid)?;
+            } else {
+                return None;
             }
             Some(())
         })?;
@@ -445,25 +440,21 @@ impl<'a> Reader<'a> {
     fn backoff(&mut self) -> Option<Backoff> {
         let (mut num_failed, mut last_build_at, mut preset_id) = (None, None, None);
         let mut seen = Seen::default();
-        self.object(|reader, key| {
-            match key {
-                b"num_failed" => {
-                    seen.mark(0)?;
-                    num_failed = Some(reader.int32()?);
-                }
-                b"last_build_at" => {
-                    seen.mark(1)?;
-                    last_build_at = Some(reader.timestamp()?);
-                }
-                b"preset_id" => {
-                    seen.mark(2)?;
-                    preset_id = reader.nullable(Self::uuid)?;
-                }
-                b"template_version_id" => {
-                    seen.mark(3)?;
-                    reader.nullable(Self::uuid)?;
-                }
-                _ => return None,
+        self.object(|reader| {
+            if reader.key_is(b"num_failed") {
+                seen.mark(0)?;
+                num_failed = Some(reader.int32()?);
+            } else if reader.key_is(b"last_build_at") {
+                seen.mark(1)?;
+                last_build_at = Some(reader.timestamp()?);
+            } else if reader.key_is(b"preset_id") {
+                seen.mark(2)?;
+                preset_id = reader.nullable(Self::uuid)?;
+            } else if reader.key_is(b"template_version_id") {
+                seen.mark(3)?;
+                reader.nullable(Self::uuid)?;
+            } else {
+                return None;
             }
             Some(())
         })?;
@@ -498,16 +489,6 @@ fn find_quote(bytes: &[u8]) -> Option<usize> {
         .iter()
         .position(|&byte| byte == b'"')
         .map(|at| offset + at)
-}
-
-/// The bit offset among a preset's four text keys.
-fn text_key(key: &[u8]) -> u32 {
-    match key {
-        b"name" => 0,
-        b"template_name" => 1,
-        b"organization_name" => 2,
-        _ => 3,
-    }
 }
 
 /// For tests outside the crate (the fuzz target): whether [`preset_rows`] either gives up on

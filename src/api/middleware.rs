@@ -1,36 +1,33 @@
-//! The layers every request passes, outermost first:
+//! What happens around every request, in one middleware ([`guard`]) applied inside the router
+//! (so the matched route is known), plus CORS outside it when origins are configured:
 //!
-//! 1. request id: `x-request-id` taken from the request or generated, and returned;
-//! 2. [`observe`]: a trace span per request, its log line, and its metrics (requests by route,
-//!    method and status; durations; in flight), from one clock read;
-//! 3. CORS, when origins are configured (so even refusals below carry its headers);
-//! 4. a panic catcher answering 500 as a problem;
+//! 1. request id: `x-request-id` taken from the request or made (a UUID), and returned;
+//! 2. load shedding: past `--max-in-flight` requests at once, answered 503 with `Retry-After` at
+//!    once, never queued (one counter shared by every route, so the limit is global);
+//! 3. a trace span, its log line, and metrics (requests by route, method and status; durations;
+//!    in flight), from one clock read;
+//! 4. bearer-token auth on the matched routes under `/v1/`, `/v2/`, `/debug/` and `/metrics`,
+//!    when a token is set;
 //! 5. the request timeout, answering 408;
-//! 6. load shedding around one global concurrency limit, answering 503 with `Retry-After`;
-//! 7. inside the router, on matched routes: bearer-token auth on `/v1/*`, `/v2/*`, `/debug/*`
-//!    and `/metrics` when a token is set (so a 401 is counted under its route).
+//! 6. a panic in the handler, answered 500 (the panic hook logs it inside the span).
 //!
-//! Layers 1–6 wrap the whole router as one service, so the concurrency limit is global (as a
-//! `Router::layer` it would be one limit per route). The route is known only inside the router:
-//! [`observe`] hands down a [`RouteSlot`] that routing fills, which survives a panic.
+//! Each of these has a tower or tower-http layer; stacked, their request and future moves cost
+//! the main call more than its decision does, so they are one function here (measured in the
+//! README's performance notes).
 
-use std::any::Any;
-use std::sync::{Arc, OnceLock};
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::Router;
-use axum::error_handling::HandleErrorLayer;
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::header::{self, HeaderValue};
+use axum::http::header::{self, HeaderName, HeaderValue};
 use axum::http::{Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use tower::ServiceBuilder;
-use tower::limit::ConcurrencyLimitLayer;
-use tower::load_shed::LoadShedLayer;
-use tower_http::catch_panic::CatchPanicLayer;
+use futures_util::FutureExt;
 use tower_http::cors::CorsLayer;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tracing::field::Empty;
 use tracing::{Instrument, Level};
 
@@ -38,14 +35,8 @@ use super::problem::Problem;
 use crate::config::{ApiToken, Config};
 use crate::telemetry;
 
-/// The route a request matched, as a static label; `unmatched` when none did. Set on the
-/// response for the layers outside the router.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct MatchedRoute(pub &'static str);
-
-/// Where routing writes the matched route for the layers outside it (a request extension).
-#[derive(Clone, Debug, Default)]
-struct RouteSlot(Arc<OnceLock<&'static str>>);
+/// The request id header, read and written.
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Every route template the router registers, so each has a static metrics label.
 pub const ROUTES: &[&str] = &[
@@ -66,58 +57,6 @@ pub const ROUTES: &[&str] = &[
     "/debug/panic",
 ];
 
-/// Wraps the routes in every layer; see the module documentation for the order.
-pub fn wrap(routes: Router, config: &Config) -> Router {
-    let routes = routes
-        .route_layer(middleware::from_fn_with_state(
-            config.api_token.clone(),
-            require_token,
-        ))
-        .route_layer(middleware::from_fn(record_route));
-    let cors = (!config.cors_allow_origins.is_empty()).then(|| {
-        CorsLayer::new()
-            .allow_origin(config.cors_allow_origins.clone())
-            .allow_methods([Method::GET, Method::POST])
-            .allow_headers([
-                header::CONTENT_TYPE,
-                header::AUTHORIZATION,
-                header::HeaderName::from_static("x-request-id"),
-            ])
-            .expose_headers([
-                header::HeaderName::from_static("x-request-id"),
-                super::handlers::DECISION_ID,
-            ])
-    });
-    let service = ServiceBuilder::new()
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-        .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(middleware::from_fn(observe))
-        .option_layer(cors)
-        .layer(CatchPanicLayer::custom(panic_answer))
-        .layer(middleware::from_fn_with_state(
-            config.request_timeout,
-            time_limit,
-        ))
-        .layer(HandleErrorLayer::new(|_: tower::BoxError| async {
-            overloaded()
-        }))
-        .layer(LoadShedLayer::new())
-        .layer(ConcurrencyLimitLayer::new(config.max_in_flight))
-        .service(routes);
-    Router::new().fallback_service(service)
-}
-
-/// Writes the matched route into the request's [`RouteSlot`], for the span and the metrics.
-async fn record_route(request: Request, next: Next) -> Response {
-    if let (Some(path), Some(slot)) = (
-        request.extensions().get::<MatchedPath>(),
-        request.extensions().get::<RouteSlot>(),
-    ) {
-        let _ = slot.0.set(route_label(path.as_str()));
-    }
-    next.run(request).await
-}
-
 /// The static label of a route template (`other` for one missing from [`ROUTES`]).
 pub fn route_label(template: &str) -> &'static str {
     ROUTES
@@ -127,54 +66,127 @@ pub fn route_label(template: &str) -> &'static str {
         .unwrap_or("other")
 }
 
-/// Observes a request: runs it in a span, writes its log line, and counts it.
+/// The settings [`guard`] works with, and the in-flight count it keeps.
+#[derive(Debug)]
+struct Guard {
+    max_in_flight: usize,
+    in_flight: AtomicUsize,
+    request_timeout: Duration,
+    api_token: Option<ApiToken>,
+}
+
+/// Wraps the routes: [`guard`] on every route and fallback, and CORS outside it.
+pub fn wrap(routes: Router, config: &Config) -> Router {
+    let guard = Arc::new(Guard {
+        max_in_flight: config.max_in_flight,
+        in_flight: AtomicUsize::new(0),
+        request_timeout: config.request_timeout,
+        api_token: config.api_token.clone(),
+    });
+    let routes = routes.layer(middleware::from_fn_with_state(guard, self::guard));
+    if config.cors_allow_origins.is_empty() {
+        return routes;
+    }
+    routes.layer(
+        CorsLayer::new()
+            .allow_origin(config.cors_allow_origins.clone())
+            .allow_methods([Method::GET, Method::POST])
+            .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION, REQUEST_ID])
+            .expose_headers([REQUEST_ID, super::handlers::DECISION_ID]),
+    )
+}
+
+/// A slot among the requests in flight, given back when the request ends (even if the client
+/// leaves mid-way and the future is dropped).
+struct InFlight<'a>(&'a Guard);
+
+impl<'a> InFlight<'a> {
+    /// Takes a slot, or `None` when all are taken.
+    fn enter(guard: &'a Guard) -> Option<Self> {
+        if guard.in_flight.fetch_add(1, Ordering::AcqRel) >= guard.max_in_flight {
+            guard.in_flight.fetch_sub(1, Ordering::AcqRel);
+            return None;
+        }
+        telemetry::http_in_flight().increment(1.0);
+        Some(InFlight(guard))
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::AcqRel);
+        telemetry::http_in_flight().decrement(1.0);
+    }
+}
+
+/// The one middleware: see the module documentation for what it does, in order.
 ///
 /// The span is `info`, so a failure logged inside it (a panic, a server error) carries the
 /// request id at the default level. Formatting a span's fields is most of what logging costs a
 /// request, so unless `debug` is on (where every request's line is written) the span carries
 /// the request id alone, and the route, status and latency go only into the metrics.
-async fn observe(mut request: Request, next: Next) -> Response {
-    struct InFlight;
-    impl Drop for InFlight {
-        fn drop(&mut self) {
-            telemetry::http_in_flight().decrement(1.0);
-        }
-    }
+async fn guard(State(guard): State<Arc<Guard>>, mut request: Request, next: Next) -> Response {
     let started = std::time::Instant::now();
+    let request_id = match request.headers().get(&REQUEST_ID) {
+        Some(given) => given.clone(),
+        None => {
+            let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
+            let made = uuid::Uuid::new_v4().hyphenated().encode_lower(&mut text);
+            let value = HeaderValue::from_str(made).unwrap_or(HeaderValue::from_static("-"));
+            request.headers_mut().insert(REQUEST_ID, value.clone());
+            value
+        }
+    };
     let method = telemetry::method_label(request.method());
-    let request_id = request
-        .headers()
-        .get("x-request-id")
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", |path| route_label(path.as_str()));
     let detailed = tracing::enabled!(Level::DEBUG);
+    let id_text = request_id.to_str().unwrap_or_default();
     let span = if detailed {
         tracing::info_span!(
             "request",
-            request_id,
+            request_id = id_text,
             method,
-            route = Empty,
+            route,
             status = Empty,
             latency_us = Empty,
             decision_id = Empty,
         )
     } else {
-        tracing::info_span!("request", request_id, decision_id = Empty)
+        tracing::info_span!("request", request_id = id_text, decision_id = Empty)
     };
-    telemetry::http_in_flight().increment(1.0);
-    let _in_flight = InFlight;
-    let slot = RouteSlot::default();
-    request.extensions_mut().insert(slot.clone());
-    let mut response = next.run(request).instrument(span.clone()).await;
+
+    let mut response = match InFlight::enter(&guard) {
+        None => overloaded(),
+        Some(_slot) => match authorized(&guard, route, &request) {
+            Err(refusal) => refusal.into_response(),
+            Ok(()) => {
+                let limited = tokio::time::timeout(guard.request_timeout, next.run(request));
+                match AssertUnwindSafe(limited)
+                    .catch_unwind()
+                    .instrument(span.clone())
+                    .await
+                {
+                    Ok(Ok(response)) => response,
+                    Ok(Err(_elapsed)) => timed_out(guard.request_timeout),
+                    // The panic hook has logged it, inside the span.
+                    Err(_panic) => {
+                        tracing::error!(parent: &span, "a handler panicked; answered 500 and still serving");
+                        Problem::internal().into_response()
+                    }
+                }
+            }
+        },
+    };
+    response.headers_mut().insert(REQUEST_ID, request_id);
 
     let latency = started.elapsed();
-    let route = slot.0.get().copied().unwrap_or("unmatched");
     let status = response.status();
-    response.extensions_mut().insert(MatchedRoute(route));
     telemetry::record_request(route, method, status, latency);
     let latency_us = latency.as_micros() as u64;
     if detailed {
-        span.record("route", route);
         span.record("status", status.as_u16());
         span.record("latency_us", latency_us);
     }
@@ -186,22 +198,12 @@ async fn observe(mut request: Request, next: Next) -> Response {
     response
 }
 
-/// A panic in a handler: already logged by the panic hook with the request's span; answered
-/// 500 without details.
-fn panic_answer(_: Box<dyn Any + Send + 'static>) -> Response {
-    tracing::error!("a handler panicked; answered 500 and still serving");
-    Problem::internal().into_response()
-}
-
-async fn time_limit(State(limit): State<Duration>, request: Request, next: Next) -> Response {
-    match tokio::time::timeout(limit, next.run(request)).await {
-        Ok(response) => response,
-        Err(_) => Problem::http(
-            StatusCode::REQUEST_TIMEOUT,
-            format!("the request was not complete within the server's timeout of {limit:?}"),
-        )
-        .into_response(),
-    }
+fn timed_out(limit: Duration) -> Response {
+    Problem::http(
+        StatusCode::REQUEST_TIMEOUT,
+        format!("the request was not complete within the server's timeout of {limit:?}"),
+    )
+    .into_response()
 }
 
 /// The answer to a request beyond `--max-in-flight`: shed at once, never queued.
@@ -222,14 +224,15 @@ fn needs_token(path: &str) -> bool {
         || path == "/metrics"
 }
 
-async fn require_token(
-    State(token): State<Option<ApiToken>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let Some(token) = token.filter(|_| needs_token(request.uri().path())) else {
-        return next.run(request).await;
+/// Checks the bearer token on a matched route that needs one (an unknown path is a 404, token
+/// or not), or answers 401.
+fn authorized(guard: &Guard, route: &str, request: &Request) -> Result<(), Problem> {
+    let Some(token) = &guard.api_token else {
+        return Ok(());
     };
+    if route == "unmatched" || !needs_token(request.uri().path()) {
+        return Ok(());
+    }
     let presented = request
         .headers()
         .get(header::AUTHORIZATION)
@@ -238,22 +241,20 @@ async fn require_token(
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .map(|(_, credentials)| credentials.trim());
     match presented {
-        Some(credentials) if token.matches(credentials.as_bytes()) => next.run(request).await,
-        Some(_) => unauthorized(
+        Some(credentials) if token.matches(credentials.as_bytes()) => Ok(()),
+        Some(_) => Err(unauthorized(
             "the bearer token is not the one configured",
             "Bearer error=\"invalid_token\"",
-        ),
-        None => unauthorized("send Authorization: Bearer <token>", "Bearer"),
+        )),
+        None => Err(unauthorized("send Authorization: Bearer <token>", "Bearer")),
     }
 }
 
-fn unauthorized(detail: &str, challenge: &'static str) -> Response {
-    Problem::http(StatusCode::UNAUTHORIZED, detail)
-        .with_header(
-            header::WWW_AUTHENTICATE,
-            HeaderValue::from_static(challenge),
-        )
-        .into_response()
+fn unauthorized(detail: &str, challenge: &'static str) -> Problem {
+    Problem::http(StatusCode::UNAUTHORIZED, detail).with_header(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static(challenge),
+    )
 }
 
 #[cfg(test)]

@@ -262,8 +262,8 @@ async fn the_binary_guards_itself_and_reports_what_it_does() {
         r#"http_requests_total{route="/v1/presets/reconcile",method="POST",status="401"} 1"#,
         r#"http_requests_total{route="/v1/presets/reconcile",method="POST",status="408"} 2"#,
         r#"http_requests_total{route="/v1/presets/reconcile",method="POST",status="413"} 1"#,
-        // Shed before routing, so no route is known.
-        r#"http_requests_total{route="unmatched",method="POST",status="503"} 1"#,
+        // Shed requests are counted under their route too.
+        r#"http_requests_total{route="/v1/presets/reconcile",method="POST",status="503"} 1"#,
         r#"http_requests_total{route="/debug/panic",method="POST",status="500"} 1"#,
         r#"prebuild_decider_decisions_total{action_type="create"} 2"#,
         r#"prebuild_decider_prebuilds_to_create_total 2"#,
