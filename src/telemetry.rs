@@ -125,45 +125,34 @@ pub fn http_in_flight() -> &'static metrics::Gauge {
 }
 
 /// Records an answered request: its count by route, method and status, and its duration by
-/// route. The commonest series' handles are looked up once and kept.
+/// route. Looking a series up hashes its labels, so each worker thread keeps the handles of the
+/// last series it recorded: a run of alike requests looks up nothing.
 pub fn record_request(
     route: &'static str,
     method: &'static str,
     status: StatusCode,
     latency: std::time::Duration,
 ) {
-    use std::collections::HashMap;
-    use std::sync::RwLock;
-    type Key = (&'static str, &'static str, u16);
-    static COUNTERS: OnceLock<RwLock<HashMap<Key, metrics::Counter>>> = OnceLock::new();
-    static HISTOGRAMS: OnceLock<RwLock<HashMap<&'static str, metrics::Histogram>>> =
-        OnceLock::new();
-    let key = (route, method, status.as_u16());
-    let counters = COUNTERS.get_or_init(Default::default);
-    let cached = counters.read().ok().and_then(|map| map.get(&key).cloned());
-    let counter = cached.unwrap_or_else(|| {
-        let counter = metrics::counter!(
-            HTTP_REQUESTS, "route" => route, "method" => method, "status" => status_label(status)
-        );
-        if let Ok(mut map) = counters.write() {
-            map.insert(key, counter.clone());
+    use std::cell::RefCell;
+    type Series = (&'static str, &'static str, u16);
+    thread_local! {
+        static LAST: RefCell<Option<(Series, metrics::Counter, metrics::Histogram)>> =
+            const { RefCell::new(None) };
+    }
+    let series = (route, method, status.as_u16());
+    LAST.with_borrow_mut(|last| {
+        if last.as_ref().is_none_or(|(cached, _, _)| *cached != series) {
+            let counter = metrics::counter!(
+                HTTP_REQUESTS, "route" => route, "method" => method, "status" => status_label(status)
+            );
+            let histogram = metrics::histogram!(HTTP_DURATION, "route" => route);
+            *last = Some((series, counter, histogram));
         }
-        counter
-    });
-    counter.increment(1);
-    let histograms = HISTOGRAMS.get_or_init(Default::default);
-    let cached = histograms
-        .read()
-        .ok()
-        .and_then(|map| map.get(route).cloned());
-    let histogram = cached.unwrap_or_else(|| {
-        let histogram = metrics::histogram!(HTTP_DURATION, "route" => route);
-        if let Ok(mut map) = histograms.write() {
-            map.insert(route, histogram.clone());
+        if let Some((_, counter, histogram)) = last {
+            counter.increment(1);
+            histogram.record(latency.as_secs_f64());
         }
-        histogram
     });
-    histogram.record(latency.as_secs_f64());
 }
 
 /// Records one decision: its action type and how many prebuilds it creates or deletes.

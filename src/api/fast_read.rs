@@ -147,8 +147,7 @@ impl<'a> Reader<'a> {
     }
 
     fn timestamp(&mut self) -> Option<Timestamp> {
-        let text = self.raw_string()?;
-        Timestamp::parse_rfc3339(std::str::from_utf8(text).ok()?).ok()
+        Timestamp::parse_rfc3339_bytes(self.raw_string()?).ok()
     }
 
     /// `null` (giving `None`), or a value read by `read`.
@@ -158,6 +157,11 @@ impl<'a> Reader<'a> {
         } else {
             read(self).map(Some)
         }
+    }
+
+    /// The next byte, unconsumed.
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.at).copied()
     }
 
     /// Consumes `key`, its closing quote and the colon after it, if `key` comes next (the
@@ -290,47 +294,42 @@ impl<'a> Reader<'a> {
         let (mut desired, mut null_int32) = (0, false);
         let mut seen = Seen::default();
         self.object(|reader| {
-            if reader.key_is(b"id") {
-                seen.mark(0)?;
-                id = Some(reader.uuid()?);
-            } else if reader.key_is(b"using_active_version") {
-                seen.mark(1)?;
-                active = Some(reader.boolean()?);
-            } else if reader.key_is(b"deleted") {
-                seen.mark(2)?;
-                deleted = Some(reader.boolean()?);
-            } else if reader.key_is(b"deprecated") {
-                seen.mark(3)?;
-                deprecated = Some(reader.boolean()?);
-            } else if reader.key_is(b"desired_instances") {
-                seen.mark(4)?;
-                reader.whitespace();
-                if reader.bytes.get(reader.at) == Some(&b'{') {
-                    desired = reader.null_int32()?;
-                    null_int32 = true;
-                } else {
-                    desired = reader.nullable(Self::int32)?.unwrap_or(0);
+            // The first byte picks the candidates, so a key costs one or two comparisons.
+            let field = match reader.peek()? {
+                b'i' if reader.key_is(b"id") => 0,
+                b'u' if reader.key_is(b"using_active_version") => 1,
+                b'd' if reader.key_is(b"deleted") => 2,
+                b'd' if reader.key_is(b"deprecated") => 3,
+                b'd' if reader.key_is(b"desired_instances") => 4,
+                b't' if reader.key_is(b"template_id") => 5,
+                b't' if reader.key_is(b"template_version_id") => 6,
+                b'n' if reader.key_is(b"name") => 7,
+                b't' if reader.key_is(b"template_name") => 8,
+                b'o' if reader.key_is(b"organization_name") => 9,
+                b't' if reader.key_is(b"template_version_name") => 10,
+                _ => return None,
+            };
+            seen.mark(field)?;
+            match field {
+                0 => id = Some(reader.uuid()?),
+                1 => active = Some(reader.boolean()?),
+                2 => deleted = Some(reader.boolean()?),
+                3 => deprecated = Some(reader.boolean()?),
+                4 => {
+                    reader.whitespace();
+                    if reader.peek() == Some(b'{') {
+                        desired = reader.null_int32()?;
+                        null_int32 = true;
+                    } else {
+                        desired = reader.nullable(Self::int32)?.unwrap_or(0);
+                    }
                 }
-            } else if reader.key_is(b"template_id") {
-                seen.mark(5)?;
-                reader.nullable(Self::uuid)?;
-            } else if reader.key_is(b"template_version_id") {
-                seen.mark(6)?;
-                reader.nullable(Self::uuid)?;
-            } else {
-                let text = if reader.key_is(b"name") {
-                    7
-                } else if reader.key_is(b"template_name") {
-                    8
-                } else if reader.key_is(b"organization_name") {
-                    9
-                } else if reader.key_is(b"template_version_name") {
-                    10
-                } else {
-                    return None;
-                };
-                seen.mark(text)?;
-                reader.nullable(Self::string)?;
+                5 | 6 => {
+                    reader.nullable(Self::uuid)?;
+                }
+                _ => {
+                    reader.nullable(Self::string)?;
+                }
             }
             Some(())
         })?;
@@ -367,29 +366,28 @@ impl<'a> Reader<'a> {
         let (mut id, mut ready, mut created_at, mut current_preset_id) = (None, None, None, None);
         let mut seen = Seen::default();
         self.object(|reader| {
-            if reader.key_is(b"id") {
-                seen.mark(0)?;
-                id = Some(reader.uuid()?);
-            } else if reader.key_is(b"ready") {
-                seen.mark(1)?;
-                ready = Some(reader.boolean()?);
-            } else if reader.key_is(b"created_at") {
-                seen.mark(2)?;
-                created_at = Some(reader.timestamp()?);
-            } else if reader.key_is(b"current_preset_id") {
-                seen.mark(3)?;
-                current_preset_id = reader.nullable(Self::uuid)?;
-            } else if reader.key_is(b"name") {
-                seen.mark(4)?;
-                reader.nullable(Self::string)?;
-            } else if reader.key_is(b"template_id") {
-                seen.mark(5)?;
-                reader.nullable(Self::uuid)?;
-            } else if reader.key_is(b"template_version_id") {
-                seen.mark(6)?;
-                reader.nullable(Self::uuid)?;
-            } else {
-                return None;
+            let field = match reader.peek()? {
+                b'i' if reader.key_is(b"id") => 0,
+                b'r' if reader.key_is(b"ready") => 1,
+                b'c' if reader.key_is(b"created_at") => 2,
+                b'c' if reader.key_is(b"current_preset_id") => 3,
+                b'n' if reader.key_is(b"name") => 4,
+                b't' if reader.key_is(b"template_id") => 5,
+                b't' if reader.key_is(b"template_version_id") => 6,
+                _ => return None,
+            };
+            seen.mark(field)?;
+            match field {
+                0 => id = Some(reader.uuid()?),
+                1 => ready = Some(reader.boolean()?),
+                2 => created_at = Some(reader.timestamp()?),
+                3 => current_preset_id = reader.nullable(Self::uuid)?,
+                4 => {
+                    reader.nullable(Self::string)?;
+                }
+                _ => {
+                    reader.nullable(Self::uuid)?;
+                }
             }
             Some(())
         })?;
@@ -405,28 +403,29 @@ impl<'a> Reader<'a> {
         let (mut transition, mut count, mut preset_id) = (None, None, None);
         let mut seen = Seen::default();
         self.object(|reader| {
-            if reader.key_is(b"transition") {
-                seen.mark(0)?;
-                transition = Some(match reader.raw_string()? {
-                    b"start" => Transition::Start,
-                    b"stop" => Transition::Stop,
-                    b"delete" => Transition::Delete,
-                    _ => return None,
-                });
-            } else if reader.key_is(b"count") {
-                seen.mark(1)?;
-                count = Some(reader.int32()?);
-            } else if reader.key_is(b"preset_id") {
-                seen.mark(2)?;
-                preset_id = reader.nullable(Self::uuid)?;
-            } else if reader.key_is(b"template_id") {
-                seen.mark(3)?;
-                reader.nullable(Self::uuid)?;
-            } else if reader.key_is(b"template_version_id") {
-                seen.mark(4)?;
-                reader.nullable(Self::uuid)?;
-            } else {
-                return None;
+            let field = match reader.peek()? {
+                b't' if reader.key_is(b"transition") => 0,
+                b'c' if reader.key_is(b"count") => 1,
+                b'p' if reader.key_is(b"preset_id") => 2,
+                b't' if reader.key_is(b"template_id") => 3,
+                b't' if reader.key_is(b"template_version_id") => 4,
+                _ => return None,
+            };
+            seen.mark(field)?;
+            match field {
+                0 => {
+                    transition = Some(match reader.raw_string()? {
+                        b"start" => Transition::Start,
+                        b"stop" => Transition::Stop,
+                        b"delete" => Transition::Delete,
+                        _ => return None,
+                    });
+                }
+                1 => count = Some(reader.int32()?),
+                2 => preset_id = reader.nullable(Self::uuid)?,
+                _ => {
+                    reader.nullable(Self::uuid)?;
+                }
             }
             Some(())
         })?;

@@ -38,7 +38,12 @@ impl Timestamp {
     /// four-digit year, uppercase `T` and `Z`, seconds 00–59, any number of fraction digits
     /// (nanoseconds kept, further digits dropped), offsets `±hh:mm` up to 23:59.
     pub fn parse_rfc3339(s: &str) -> Result<Self, TimestampError> {
-        let b = s.as_bytes();
+        Self::parse_rfc3339_bytes(s.as_bytes())
+    }
+
+    /// [`Timestamp::parse_rfc3339`] of bytes (every accepted byte is ASCII), for readers that
+    /// have not made a `str` of them.
+    pub fn parse_rfc3339_bytes(b: &[u8]) -> Result<Self, TimestampError> {
         if b.len() < 20 {
             return Err(TimestampError::Syntax);
         }
@@ -62,9 +67,23 @@ impl Timestamp {
         if rest.len() >= 2 && rest[0] == b'.' && rest[1].is_ascii_digit() {
             let count = rest[1..].iter().take_while(|c| c.is_ascii_digit()).count();
             // Go keeps nine digits and ignores the rest.
-            for (i, &c) in rest[1..=count].iter().take(9).enumerate() {
-                nanos += u32::from(c - b'0') * 10u32.pow(8 - i as u32);
+            let kept = count.min(9);
+            for &c in &rest[1..=kept] {
+                nanos = nanos * 10 + u32::from(c - b'0');
             }
+            const SCALE: [u32; 10] = [
+                1_000_000_000,
+                100_000_000,
+                10_000_000,
+                1_000_000,
+                100_000,
+                10_000,
+                1_000,
+                100,
+                10,
+                1,
+            ];
+            nanos *= SCALE[kept];
             rest = &rest[1 + count..];
         }
         let offset_seconds: i32 = match rest {

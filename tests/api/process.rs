@@ -273,7 +273,7 @@ async fn the_binary_guards_itself_and_reports_what_it_does() {
     let logs = server.logged().join("\n");
     let panic_line = logs
         .lines()
-        .find(|l| l.contains("panicked"))
+        .find(|l| l.contains("a handler panicked"))
         .unwrap_or_else(|| panic!("no panic log in\n{logs}"));
     assert!(
         panic_line.contains("boom-7"),
