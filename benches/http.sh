@@ -4,6 +4,7 @@
 #   benches/http.sh            POST /v1/presets/reconcile, benches/body.json (one active preset,
 #                              10 running prebuilds, every Coder column, 3.6 KB), 32 connections:
 #                              the service (default settings: logs, metrics, middleware on), the
+#                              service with logging off (service-quiet: RUST_LOG=off), the
 #                              transport floor and the typed ceiling (examples in benches/peers/),
 #                              and the seed served by Go (go-peer, fed benches/body-go.json)
 #   benches/http.sh global     POST /v1/global/reconcile on the service alone, 100, 1,000 and
@@ -97,7 +98,9 @@ servers=(service)
 if [ "$mode" = preset ]; then
 	cargo build --release --locked --examples >"$tmp/build.log" 2>&1 ||
 		die "cargo build --examples failed: $(tail -20 "$tmp/build.log")"
-	servers+=(typed-ceiling transport-floor)
+	# service-quiet: the service with logging off (RUST_LOG=off), to show what logging at the
+	# default level costs the main call.
+	servers+=(service-quiet typed-ceiling transport-floor)
 	if [ "${SKIP_GO:-0}" = 1 ]; then
 		say "# SKIP_GO=1: no Go peer"
 	elif [ -f "$SHARED/oracle/build.sh" ] &&
@@ -124,6 +127,7 @@ start_server() {
 	local argv
 	case $name in
 	service) argv=("$service_bin" serve --listen "$address" "$@") ;;
+	service-quiet) argv=(env RUST_LOG=off "$service_bin" serve --listen "$address" "$@") ;;
 	typed-ceiling) argv=("$target/release/examples/typed-ceiling" --listen "$address") ;;
 	transport-floor) argv=("$target/release/examples/transport-floor" --listen "$address") ;;
 	go-peer) argv=("$GO_PEER_DIR/go-peer" -listen "$address") ;;
@@ -134,7 +138,7 @@ start_server() {
 	local i
 	for i in $(seq 100); do
 		kill -0 "$server_pid" 2>/dev/null || die "$name exited at start: $(tail -5 "$tmp/$name.log")"
-		if [ "$name" = service ]; then
+		if [ "$name" = service ] || [ "$name" = service-quiet ]; then
 			[ "$(curl -s -o /dev/null -w '%{http_code}' "http://$address/healthz")" = 200 ] && return 0
 		elif (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
 			return 0
@@ -258,6 +262,10 @@ for other, target in targets.items():
     ratio, cpu_ratio = s[0] / o[0], o[3] / s[3]
     mark = "ok" if ratio >= target else "BELOW TARGET"
     print(f"  service / {other:<16} throughput {ratio:6.2f}x  (target >= {target}: {mark});  cpu-per-request {cpu_ratio:6.2f}x")
+if "service-quiet" in med:
+    quiet = med["service-quiet"]
+    print(f"  logging at the default level costs {100 * (1 - s[0] / quiet[0]):+.1f}% of throughput"
+          f" and {100 * (s[3] / quiet[3] - 1):+.1f}% of CPU per request (service vs service-quiet, RUST_LOG=off)")
 rss = max(r[4] for r in runs["service"])
 print(f"  service p99 {s[2]:.3f} ms (target < 2 ms: {'ok' if s[2] < 2 else 'ABOVE TARGET'});"
       f" peak RSS {rss:.1f} MiB (target <= 32 MiB: {'ok' if rss <= 32 else 'ABOVE TARGET'})")
