@@ -91,7 +91,68 @@ fuzz_target!(|data: &[u8]| {
         3 => check_global(body, inputs, explain),
         primary => check_preset(body, inputs, primary, explain),
     }
+    if selector & 8 != 0 {
+        check_v2(body, inputs, selector % 4 == 3, explain);
+    }
 });
+
+/// The v2 call on the same body: it reads v1's rows first, so it takes nothing v1 refuses;
+/// every refusal is a well-formed 4xx problem, every answer a well-formed v2 decision.
+fn check_v2(body: &[u8], inputs: DecisionInputs, global: bool, explain: bool) {
+    use prebuild_decider::api::v2::decide as v2;
+    let (v2_answer, v1_took) = if global {
+        let answer = v2::reconcile_global(body, inputs, Explain(explain)).map(|a| reparse(&a));
+        (answer, decide::reconcile_global(body, inputs).is_ok())
+    } else {
+        let answer = v2::reconcile(body, inputs, Explain(explain)).map(|a| reparse(&a));
+        (answer, decide::state(body).is_ok())
+    };
+    match v2_answer {
+        Err(problem) => check_problem(&problem, body),
+        Ok(answer) => {
+            assert!(v1_took, "v2 took a body whose v1 rows v1 refuses");
+            check_accepted_is_json(body);
+            let decisions = if global {
+                answer["decisions"]
+                    .as_array()
+                    .cloned()
+                    .expect("a v2 global answer lists decisions")
+            } else {
+                vec![answer]
+            };
+            for decision in decisions {
+                let id = decision["decision_id"].as_str().expect("a decision id");
+                assert_eq!(
+                    uuid::Uuid::parse_str(id).map(|id| id.get_version_num()),
+                    Ok(7)
+                );
+                let actions = decision["actions"].as_array().expect("a list of actions");
+                assert_eq!(
+                    decision["noop"],
+                    actions.is_empty(),
+                    "noop is an empty list"
+                );
+                for action in actions {
+                    let kind = action["action_type"].as_str().expect("an action type");
+                    assert!(
+                        ["create", "delete", "backoff", "cancel_pending"].contains(&kind),
+                        "action type {kind}"
+                    );
+                    // A backoff comes alone.
+                    assert!(
+                        kind != "backoff" || actions.len() == 1,
+                        "backoff with others"
+                    );
+                }
+                assert_eq!(
+                    decision["explanation"].is_array(),
+                    explain,
+                    "explanation when asked"
+                );
+            }
+        }
+    }
+}
 
 /// The preset calls on one body: each answer checked, and the calls checked against each other.
 fn check_preset(body: &[u8], inputs: DecisionInputs, primary: u8, explain: bool) {
