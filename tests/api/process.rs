@@ -243,7 +243,14 @@ async fn the_binary_guards_itself_and_reports_what_it_does() {
     let stalled_a = start_request(address, body.len(), "{\"preset\":").await;
     let stalled_b = start_request(address, body.len(), "{").await;
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let shed = exchange(address, "POST", reconcile, &[JSON, TOKEN], &body).await;
+    let shed = exchange(
+        address,
+        "POST",
+        reconcile,
+        &[JSON, TOKEN, "X-Request-Id: shed-9"],
+        &body,
+    )
+    .await;
     shed.problem(503);
     assert_eq!(shed.header("retry-after"), Some("1"));
     // ...and each stalled one gets 408 at the 1s timeout, after which requests are served again.
@@ -278,6 +285,12 @@ async fn the_binary_guards_itself_and_reports_what_it_does() {
     assert!(
         panic_line.contains("boom-7"),
         "the panic is logged with its request id: {panic_line}"
+    );
+    // A shed request is counted, not logged: at info, one line per 503 would add work under
+    // exactly the load that caused it.
+    assert!(
+        !logs.contains("shed-9"),
+        "a shed request was logged:\n{logs}"
     );
 }
 
