@@ -624,6 +624,26 @@ mod tests {
         assert_eq!(ns("1.0000000000000000000001s"), Ok(1_000_000_000));
     }
 
+    /// The fraction's edges, as Go's `time.ParseDuration` (go1.27) answered them.
+    #[test]
+    fn reads_fractions_at_the_edges_of_int64_as_go_does() {
+        let ns = |s: &str| GoDuration::parse(s).map(GoDuration::as_nanos);
+        // The 19th fraction digit would take it past 1<<63: it and the rest add nothing.
+        assert_eq!(ns("0.9223372036854775809s"), Ok(922_337_203));
+        assert_eq!(ns("0.92233720368547758089999s"), Ok(922_337_203));
+        assert_eq!(ns("1.5h0.9223372036854775809s"), Ok(5_400_922_337_203));
+        assert_eq!(ns("9223372036.854775807s"), Ok(i64::MAX));
+        // The whole part fits; the fraction added to it does not.
+        assert!(matches!(
+            GoDuration::parse("9223372036.9s"),
+            Err(DurationError::Syntax(_))
+        ));
+        assert!(matches!(
+            GoDuration::parse("9223372036.854775808s"),
+            Err(DurationError::Overflow(_))
+        ));
+    }
+
     #[test]
     fn rejects_what_go_parse_duration_rejects() {
         for bad in [

@@ -276,11 +276,6 @@ impl PresetSnapshot {
         &self.running
     }
 
-    /// The in-progress counts, in input order.
-    pub fn in_progress(&self) -> &[InProgressCount] {
-        &self.in_progress
-    }
-
     /// The backoff row, if any.
     pub fn backoff(&self) -> Option<&Backoff> {
         self.backoff.as_ref()

@@ -1,4 +1,4 @@
-//! One test over a real socket: the app served by axum on 127.0.0.1, called by a real client.
+//! Tests over a real socket: the app served by axum on 127.0.0.1, called by real clients.
 
 use std::time::Duration;
 
@@ -60,6 +60,41 @@ async fn a_request_that_is_not_http_does_not_stop_the_server() {
         .unwrap();
     let mut reply = Vec::new();
     let _ = tokio::time::timeout(Duration::from_secs(5), garbage.read_to_end(&mut reply)).await;
+    let mut healthy = TcpStream::connect(address).await.unwrap();
+    healthy
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = String::new();
+    healthy.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+}
+
+#[tokio::test]
+async fn a_body_broken_in_transit_is_a_400_problem_and_the_server_keeps_serving() {
+    let address = serve().await;
+    let mut broken = TcpStream::connect(address).await.unwrap();
+    // "zz" is not a chunk size: hyper fails the body stream partway through the read.
+    broken
+        .write_all(
+            b"POST /v1/presets/state HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+              Transfer-Encoding: chunked\r\n\r\n2\r\n{\"\r\nzz\r\n",
+        )
+        .await
+        .unwrap();
+    let mut reply = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), broken.read_to_end(&mut reply))
+        .await
+        .expect("the server answers and closes")
+        .unwrap();
+    let reply = String::from_utf8_lossy(&reply);
+    assert!(reply.starts_with("HTTP/1.1 400"), "{reply}");
+    assert!(
+        reply.contains("content-type: application/problem+json"),
+        "{reply}"
+    );
+    assert!(reply.contains("the body could not be read"), "{reply}");
+
     let mut healthy = TcpStream::connect(address).await.unwrap();
     healthy
         .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")

@@ -231,14 +231,6 @@ impl CronSchedule {
     }
 }
 
-impl std::str::FromStr for CronSchedule {
-    type Err = CronError;
-
-    fn from_str(expression: &str) -> Result<Self, Self::Err> {
-        CronSchedule::parse(expression)
-    }
-}
-
 /// Parses one field: `*`, a number, a range, or a comma list of those.
 fn parse_field(field: CronField, text: &str) -> Result<ValueSet, CronError> {
     let (min, max) = field.bounds();

@@ -1046,6 +1046,39 @@ mod contract_cases {
     }
 
     #[test]
+    fn the_explanation_names_the_expired_and_the_extraneous_counts_in_order() {
+        let mut rows = rows(with_ttl(preset(2), 5));
+        rows.running = vec![
+            expired_row(0),
+            live_row(1, 1),
+            live_row(2, 3),
+            live_row(3, 2),
+        ];
+        let (decision, explanation) = snapshot(rows).decide_explained(at(NOW), MINUTE).unwrap();
+        assert_eq!(decision.actions, vec![delete(&[0]), delete(&[2])]);
+        let steps: Vec<_> = explanation
+            .0
+            .iter()
+            .map(|step| (step.rule, step.detail.as_str()))
+            .collect();
+        assert_eq!(
+            steps,
+            [
+                (
+                    "expiry",
+                    "1 of 4 running expired at 2025-06-02T12:00:00Z (ttl 5s, never invalidated)"
+                ),
+                ("target", "no schedules: desired_instances (2)"),
+                ("backoff", "no backoff row: no recent failures"),
+                ("active", "template version is active"),
+                ("expiry", "delete the 1 expired, in input order"),
+                ("extraneous", "3 live, 2 desired: delete the oldest 1"),
+                ("create", "2 desired − 3 live − 0 starting = -1: create 0"),
+            ]
+        );
+    }
+
+    #[test]
     fn prebuilds_created_before_the_invalidation_are_all_deleted_and_replaced() {
         let mut preset = preset(2);
         preset.last_invalidated_at = Some(at("2025-06-02T11:00:00Z"));
