@@ -15,6 +15,18 @@ async fn serve() -> std::net::SocketAddr {
     address
 }
 
+/// A fresh connection still gets `/healthz` answered 200.
+async fn assert_still_serving(address: std::net::SocketAddr) {
+    let mut healthy = TcpStream::connect(address).await.unwrap();
+    healthy
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = String::new();
+    healthy.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+}
+
 #[tokio::test]
 async fn the_app_answers_over_a_real_socket_while_a_slow_client_stalls() {
     let address = serve().await;
@@ -60,14 +72,7 @@ async fn a_request_that_is_not_http_does_not_stop_the_server() {
         .unwrap();
     let mut reply = Vec::new();
     let _ = tokio::time::timeout(Duration::from_secs(5), garbage.read_to_end(&mut reply)).await;
-    let mut healthy = TcpStream::connect(address).await.unwrap();
-    healthy
-        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        .await
-        .unwrap();
-    let mut answer = String::new();
-    healthy.read_to_string(&mut answer).await.unwrap();
-    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert_still_serving(address).await;
 }
 
 #[tokio::test]
@@ -95,12 +100,5 @@ async fn a_body_broken_in_transit_is_a_400_problem_and_the_server_keeps_serving(
     );
     assert!(reply.contains("the body could not be read"), "{reply}");
 
-    let mut healthy = TcpStream::connect(address).await.unwrap();
-    healthy
-        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        .await
-        .unwrap();
-    let mut answer = String::new();
-    healthy.read_to_string(&mut answer).await.unwrap();
-    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert_still_serving(address).await;
 }
