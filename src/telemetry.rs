@@ -155,14 +155,41 @@ pub fn record_request(
     });
 }
 
-/// Records one decision: its action type and how many prebuilds it creates or deletes.
+/// Records one decision: its action type and how many prebuilds it creates or deletes. As in
+/// [`record_request`], series are looked up once: each worker thread keeps a handle per action
+/// type it has counted (there are a handful), and the unlabelled counters are looked up once per
+/// process.
 pub fn record_decision(action_type: &'static str, to_create: u64, to_delete: u64) {
-    metrics::counter!(DECISIONS, "action_type" => action_type).increment(1);
+    use std::cell::RefCell;
+    thread_local! {
+        static DECISIONS_BY_ACTION_TYPE: RefCell<Vec<(&'static str, metrics::Counter)>> =
+            const { RefCell::new(Vec::new()) };
+    }
+    DECISIONS_BY_ACTION_TYPE.with_borrow_mut(|cached| {
+        let index = match cached
+            .iter()
+            .position(|(cached_type, _)| *cached_type == action_type)
+        {
+            Some(index) => index,
+            None => {
+                let counter = metrics::counter!(DECISIONS, "action_type" => action_type);
+                cached.push((action_type, counter));
+                cached.len() - 1
+            }
+        };
+        cached[index].1.increment(1);
+    });
     if to_create > 0 {
-        metrics::counter!(PREBUILDS_TO_CREATE).increment(to_create);
+        static TO_CREATE: OnceLock<metrics::Counter> = OnceLock::new();
+        TO_CREATE
+            .get_or_init(|| metrics::counter!(PREBUILDS_TO_CREATE))
+            .increment(to_create);
     }
     if to_delete > 0 {
-        metrics::counter!(PREBUILDS_TO_DELETE).increment(to_delete);
+        static TO_DELETE: OnceLock<metrics::Counter> = OnceLock::new();
+        TO_DELETE
+            .get_or_init(|| metrics::counter!(PREBUILDS_TO_DELETE))
+            .increment(to_delete);
     }
 }
 
