@@ -4,14 +4,18 @@
 #
 #   benches/instructions.sh
 #
-# Why beside http.sh: an instruction count does not move with what else the shared machine runs,
-# so a change of a few percent shows up run to run, where req/s cannot show it. It is not time
-# (cache misses and syscalls count as one instruction each, the kernel not at all), so http.sh
-# stays the measure of throughput; this one is for deciding whether a change paid.
+# Why beside http.sh: an instruction count barely moves with what else the shared machine runs,
+# where req/s moves by a quarter. Measured spread over three runs of one commit: the peers within
+# 0.2%, the service within about 4% (its per-request timeout and the metrics upkeep run by the
+# clock, and under callgrind the clock runs slow), so judge a smaller change on the mean of a
+# few runs. It is not time (cache misses and syscalls count as one instruction each, the kernel
+# not at all), so http.sh stays the measure of throughput; this one is for deciding whether a
+# change paid.
 #
-# Each server runs under callgrind twice, answering LIGHT then HEAVY keep-alive requests from one
-# client; the difference divided by HEAVY - LIGHT is the user-space instructions of one request,
-# start-up and shutdown cancelled out. Settings (environment): LIGHT=500 HEAVY=2500.
+# Each server runs under callgrind, pinned to SERVER_CPU as in http.sh (so the runtime has one
+# worker thread), twice: answering LIGHT then HEAVY keep-alive requests from one client; the
+# difference divided by HEAVY - LIGHT is the user-space instructions of one request, start-up
+# and shutdown cancelled out. Settings (environment): LIGHT=500 HEAVY=2500 SERVER_CPU=1.
 # Needs cargo, python3, curl; installs valgrind with apt if it is missing. Writes nothing into
 # the repo.
 set -euo pipefail
@@ -20,6 +24,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 LIGHT=${LIGHT:-500}
 HEAVY=${HEAVY:-2500}
+SERVER_CPU=${SERVER_CPU:-1}
 target=${CARGO_TARGET_DIR:-$repo/target}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -61,7 +66,7 @@ count() {
 	local binary=$1 requests=$2 port
 	port=$(free_port)
 	local out="$tmp/callgrind.$requests"
-	valgrind --tool=callgrind --callgrind-out-file="$out" "$binary" --listen "127.0.0.1:$port" \
+	taskset -c "$SERVER_CPU" valgrind --tool=callgrind --callgrind-out-file="$out" "$binary" --listen "127.0.0.1:$port" \
 		>"$tmp/server.log" 2>&1 &
 	local pid=$!
 	for _ in $(seq 300); do
