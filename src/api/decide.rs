@@ -199,10 +199,7 @@ impl Keys {
 
     /// The pointer of `field` in the body as sent.
     pub(crate) fn pointer(&self, field: Field) -> String {
-        let preset = |index: usize| match self.preset {
-            Some(key) => key.to_owned(),
-            None => format!("/presets/{index}"),
-        };
+        let preset = |index: usize| self.preset_pointer(index);
         match field {
             Field::PresetId { preset: index } => format!("{}/id", preset(index)),
             Field::DesiredInstances { preset: index } => {
