@@ -69,8 +69,11 @@ fn max_depth_at_most(body: &[u8], limit: usize) -> bool {
 pub fn parse_json<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, Problem> {
     // JSON text is UTF-8 with no lone surrogate escapes (RFC 8259); the parsers check that only
     // in the strings they read, not those they skip, so the whole body is checked first.
-    let text_ok = std::str::from_utf8(body).is_ok() && lone_surrogate(body).is_none();
-    if text_ok {
+    let not_text = match std::str::from_utf8(body) {
+        Err(error) => Some((error.valid_up_to(), "invalid UTF-8")),
+        Ok(_) => lone_surrogate(body).map(|at| (at, "lone surrogate in a \\u escape")),
+    };
+    if not_text.is_none() {
         if shallow_enough_for_sonic(body)
             && let Ok(value) = sonic_rs::from_slice::<T>(body)
         {
@@ -88,11 +91,8 @@ pub fn parse_json<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, Problem> 
         return Err(json_problem(pointer, &error));
     }
     // Not UTF-8, or a lone surrogate, only inside strings that the parsers skip.
-    if let Err(error) = std::str::from_utf8(body) {
-        return Err(text_problem(body, error.valid_up_to(), "invalid UTF-8"));
-    }
-    if let Some(at) = lone_surrogate(body) {
-        return Err(text_problem(body, at, "lone surrogate in a \\u escape"));
+    if let Some((at, message)) = not_text {
+        return Err(text_problem(body, at, message));
     }
     match parse_tracked::<T>(body) {
         Err((pointer, error)) => Err(json_problem(pointer, &error)),
