@@ -47,6 +47,22 @@ pub fn parse_backoff_interval(value: &str) -> Result<GoDuration, FieldError> {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Explain(pub bool);
 
+impl Explain {
+    /// `plain()`, or `explained()` with its explanation when asked: where an answer chooses
+    /// between a domain call and its explained twin.
+    pub(crate) fn choose<T, E>(
+        self,
+        plain: impl FnOnce() -> Result<T, E>,
+        explained: impl FnOnce() -> Result<(T, domain::Explanation), E>,
+    ) -> Result<(T, Option<domain::Explanation>), E> {
+        if self.0 {
+            explained().map(|(value, explanation)| (value, Some(explanation)))
+        } else {
+            plain().map(|value| (value, None))
+        }
+    }
+}
+
 /// A new decision id: UUID v7, so ids sort by the time they were made.
 pub fn new_decision_id() -> uuid::Uuid {
     uuid::Uuid::now_v7()
@@ -70,17 +86,12 @@ pub fn actions_with(
     explain: Explain,
 ) -> Result<model::ActionsResponse, Problem> {
     let (snapshot, keys) = parse_preset_snapshot(body)?;
-    let (actions, explanation) = if explain.0 {
-        let (actions, explanation) = snapshot
-            .explain_actions(inputs.now, inputs.backoff_interval)
-            .map_err(|error| snapshot_problem(&error, &keys))?;
-        (actions, Some(explanation))
-    } else {
-        let actions = snapshot
-            .calculate_actions(inputs.now, inputs.backoff_interval)
-            .map_err(|error| snapshot_problem(&error, &keys))?;
-        (actions, None)
-    };
+    let (actions, explanation) = explain
+        .choose(
+            || snapshot.calculate_actions(inputs.now, inputs.backoff_interval),
+            || snapshot.explain_actions(inputs.now, inputs.backoff_interval),
+        )
+        .map_err(|error| snapshot_problem(&error, &keys))?;
     Ok(model::ActionsResponse {
         decision_id: new_decision_id(),
         noop: actions.is_noop(),
@@ -103,17 +114,12 @@ pub fn reconcile_with(
     explain: Explain,
 ) -> Result<model::Decision, Problem> {
     let (snapshot, keys) = parse_preset_snapshot(body)?;
-    let explained = if explain.0 {
-        let (decision, explanation) = snapshot
-            .decide_explained(inputs.now, inputs.backoff_interval)
-            .map_err(|error| snapshot_problem(&error, &keys))?;
-        (decision, Some(explanation))
-    } else {
-        let decision = snapshot
-            .decide(inputs.now, inputs.backoff_interval)
-            .map_err(|error| snapshot_problem(&error, &keys))?;
-        (decision, None)
-    };
+    let explained = explain
+        .choose(
+            || snapshot.decide(inputs.now, inputs.backoff_interval),
+            || snapshot.decide_explained(inputs.now, inputs.backoff_interval),
+        )
+        .map_err(|error| snapshot_problem(&error, &keys))?;
     Ok(decision_answer(explained, inputs))
 }
 

@@ -40,19 +40,12 @@ pub fn reconcile(
     };
     let problem = |error: SnapshotErrorV2| snapshot_problem(&error, &keys);
     let snapshot = domain::PresetSnapshotV2::new(rows).map_err(problem)?;
-    let decided = if explain.0 {
-        let (decision, explained) = snapshot
-            .decide_explained(inputs.now, inputs.backoff_interval)
-            .map_err(problem)?;
-        (decision, Some(explained))
-    } else {
-        (
-            snapshot
-                .decide(inputs.now, inputs.backoff_interval)
-                .map_err(problem)?,
-            None,
+    let decided = explain
+        .choose(
+            || snapshot.decide(inputs.now, inputs.backoff_interval),
+            || snapshot.decide_explained(inputs.now, inputs.backoff_interval),
         )
-    };
+        .map_err(problem)?;
     Ok(decision_answer(decided, inputs))
 }
 
