@@ -42,12 +42,12 @@ const DURATION_BUCKETS: [f64; 14] = [
     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
 ];
 
-/// Installs the global log subscriber and a panic hook that logs through it (inside the current
-/// request's span, so a panic is logged with its request id). Call once, before serving.
+/// Installs the global log subscriber and a panic hook that logs through it (where and why; the
+/// guard middleware then logs which request, by its id). Call once, before serving.
 pub fn init_logs(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    // Colours only for a terminal: elsewhere they are noise in the file, and formatting them for
-    // every request span costs the hot path.
+    // Colours only for a terminal: elsewhere they are noise in the file, and formatting them
+    // costs every line written.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -10,7 +10,8 @@
 //! 4. bearer-token auth on the matched routes under `/v1/`, `/v2/`, `/debug/` and `/metrics`,
 //!    when a token is set;
 //! 5. the request timeout, answering 408;
-//! 6. a panic in the handler, answered 500 (the panic hook logs it inside the span).
+//! 6. a panic in the handler, answered 500 (the panic hook logs where, this middleware which
+//!    request).
 //!
 //! Each of these has a tower or tower-http layer; stacked, their request and future moves cost
 //! the main call more than its decision does, so they are one function here (measured in the
