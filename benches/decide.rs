@@ -7,8 +7,8 @@
 //!   The active preset asks for half its running prebuilds, so the other half is deleted
 //!   oldest first (the sort); the inactive one deletes all of them.
 //! - `reconcile/{active,inactive}`: body bytes to answer bytes, as the main call does them:
-//!   `api::decide::reconcile` then `serde_json::to_vec`.
-//! - `global_reconcile`: `api::decide::reconcile_global` then `serde_json::to_vec`, for presets
+//!   `codec::pipeline::reconcile` then `serde_json::to_vec`.
+//! - `global_reconcile`: `codec::pipeline::reconcile_global` then `serde_json::to_vec`, for presets
 //!   of 10 running prebuilds each.
 //!
 //! Sizes: 0 to 100,000 running prebuilds; 1 to 10,000 presets. Bodies are generated here,
@@ -26,7 +26,7 @@ use criterion::{
     BenchmarkGroup, BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group,
     criterion_main, measurement::WallTime,
 };
-use prebuild_decider::api::decide::{self, DecisionInputs};
+use prebuild_decider::codec::pipeline::{self as decide, DecisionInputs};
 use prebuild_decider::domain::{
     Backoff, GoDuration, InProgressCount, Preset, PresetSnapshot, RunningPrebuild, Timestamp,
     Transition,

@@ -1,19 +1,20 @@
 //! prebuild-decider: Coder's prebuilds reconciliation as a stateless HTTP service.
 //!
-//! - [`domain`]: the decision, in plain Rust beside the Go seed.
-//! - [`api`]: the HTTP surface (handlers, problems, OpenAPI, router).
-//! - [`config`]: the command line and the settings; [`telemetry`]: logs.
-//! - [`commands`]: the non-serving subcommands (`decide`, `openapi`, `healthcheck`).
+//! Each concern in its own module, each depending only on those listed before it:
+//!
+//! - [`domain`]: the rules, in plain Rust beside the Go they come from (v1), and today's (v2);
+//! - [`config`]: the settings the service runs with; [`telemetry`]: logs and metrics;
+//! - [`codec`]: bytes to domain rows and decisions to bytes, with precise problems;
+//! - [`http`]: the HTTP surface (router, handlers, middleware, extractors, OpenAPI);
+//! - [`server`]: the server's lifecycle (listeners, signals, drain);
+//! - [`cli`]: the command line (`serve`, `decide`, `openapi`, `healthcheck`).
 
-pub mod api;
-pub mod commands;
+pub mod cli;
+pub mod codec;
 pub mod config;
 pub mod domain;
+pub mod http;
+pub mod server;
 pub mod telemetry;
 
-use axum::Router;
-
-/// The whole service as a router: what `serve` runs, and what tests drive in-process.
-pub fn app(config: config::Config) -> Router {
-    api::router(config)
-}
+pub use http::router as app;

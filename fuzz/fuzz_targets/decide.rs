@@ -22,8 +22,8 @@
 use std::collections::HashSet;
 
 use libfuzzer_sys::fuzz_target;
-use prebuild_decider::api::decide::{self, DecisionInputs, Explain};
-use prebuild_decider::api::problem::Problem;
+use prebuild_decider::codec::pipeline::{self as decide, DecisionInputs, Explain};
+use prebuild_decider::codec::problem::Problem;
 use prebuild_decider::domain::{GoDuration, Timestamp};
 use serde::Deserialize;
 use serde_json::Value;
@@ -99,7 +99,7 @@ fuzz_target!(|data: &[u8]| {
 /// The v2 call on the same body: it reads v1's rows first, so it takes nothing v1 refuses;
 /// every refusal is a well-formed 4xx problem, every answer a well-formed v2 decision.
 fn check_v2(body: &[u8], inputs: DecisionInputs, global: bool, explain: bool) {
-    use prebuild_decider::api::v2::decide as v2;
+    use prebuild_decider::codec::v2::pipeline as v2;
     let (v2_answer, v1_took) = if global {
         let answer = v2::reconcile_global(body, inputs, Explain(explain)).map(|a| reparse(&a));
         (answer, decide::reconcile_global(body, inputs).is_ok())
@@ -157,7 +157,7 @@ fn check_v2(body: &[u8], inputs: DecisionInputs, global: bool, explain: bool) {
 /// The preset calls on one body: each answer checked, and the calls checked against each other.
 fn check_preset(body: &[u8], inputs: DecisionInputs, primary: u8, explain: bool) {
     // The hand-written fast reader gives up or reads exactly what the serde path reads.
-    if let Err(why) = prebuild_decider::api::fast_read_agrees_with_serde(body) {
+    if let Err(why) = prebuild_decider::codec::fast_read_agrees_with_serde(body) {
         panic!("the fast reader and the serde path disagree: {why}");
     }
     let state = decide::state(body);

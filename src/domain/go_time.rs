@@ -276,6 +276,9 @@ pub enum DurationError {
     /// Larger than Go's `time.Duration` holds (about 292 years).
     #[error("duration {0:?} is out of range (at most 2562047h47m16.854775807s)")]
     Overflow(String),
+    /// Negative, or written with a minus sign, where only durations of zero or more make sense.
+    #[error("must not be negative, got {0:?}")]
+    Negative(String),
 }
 
 impl GoDuration {
@@ -290,6 +293,23 @@ impl GoDuration {
     /// The duration in nanoseconds.
     pub const fn as_nanos(self) -> i64 {
         self.0
+    }
+
+    /// A duration of zero or more: [`GoDuration::parse`], refusing a minus sign even where Go
+    /// reads the value as zero (`-0s`, `-0.5ns`), so what is accepted is what reads as accepted.
+    pub fn parse_non_negative(text: &str) -> Result<Self, DurationError> {
+        let duration = GoDuration::parse(text)?;
+        if duration.0 < 0 || text.starts_with('-') {
+            return Err(DurationError::Negative(text.to_owned()));
+        }
+        Ok(duration)
+    }
+
+    /// The duration as a [`std::time::Duration`]; `None` when negative.
+    pub fn to_std(self) -> Option<std::time::Duration> {
+        u64::try_from(self.0)
+            .ok()
+            .map(std::time::Duration::from_nanos)
     }
 
     /// Go's `time.Duration(n) * d`, or `None` where Go would silently overflow int64.

@@ -16,7 +16,7 @@ fn committed() -> String {
 
 #[test]
 fn the_committed_document_matches_the_code() {
-    let generated = prebuild_decider::api::openapi_json();
+    let generated = prebuild_decider::http::openapi_json();
     assert!(
         committed() == generated,
         "openapi/openapi.json is out of date with the code; regenerate it with `{REGENERATE}`"
@@ -35,7 +35,7 @@ async fn the_served_document_is_the_committed_one_byte_for_byte() {
 }
 
 fn document() -> Value {
-    serde_json::from_str(&prebuild_decider::api::openapi_json()).unwrap()
+    serde_json::from_str(&prebuild_decider::http::openapi_json()).unwrap()
 }
 
 #[test]

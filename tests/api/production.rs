@@ -104,7 +104,7 @@ async fn metrics_are_not_on_the_api_when_they_have_a_listener_of_their_own() {
         ..Config::default()
     });
     get(&app, "/metrics").await.problem(404);
-    let own = prebuild_decider::api::metrics_router();
+    let own = prebuild_decider::http::metrics_router();
     assert_eq!(get(&own, "/metrics").await.status, 200);
 }
 
@@ -319,10 +319,10 @@ async fn cors_is_off_by_default_and_answers_allowed_origins_when_configured() {
 #[test]
 fn every_registered_route_has_a_metrics_label() {
     let document: serde_json::Value =
-        serde_json::from_str(&prebuild_decider::api::openapi_json()).unwrap();
+        serde_json::from_str(&prebuild_decider::http::openapi_json()).unwrap();
     for path in document["paths"].as_object().unwrap().keys() {
         assert_eq!(
-            prebuild_decider::api::middleware::route_label(path),
+            prebuild_decider::http::middleware::route_label(path),
             path.as_str()
         );
     }

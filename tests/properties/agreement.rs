@@ -1,7 +1,7 @@
 //! Different roads to one decision give one answer: the three preset calls, the two body forms,
 //! the router and the shared pipeline, and a global snapshot against each preset's own.
 
-use prebuild_decider::api::decide;
+use prebuild_decider::codec::pipeline as decide;
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 use serde_json::{Value, json};
@@ -11,7 +11,7 @@ use crate::model::*;
 use crate::strategies::*;
 
 fn ok_json<T: serde::Serialize>(
-    answer: Result<T, prebuild_decider::api::problem::Problem>,
+    answer: Result<T, prebuild_decider::codec::problem::Problem>,
 ) -> Result<Value, TestCaseError> {
     let answer =
         answer.map_err(|p| TestCaseError::fail(format!("the pipeline refused: {}", p.detail)))?;

@@ -299,8 +299,8 @@ impl Inputs {
     }
 
     /// The inputs as the pipeline takes them.
-    pub fn domain(&self) -> prebuild_decider::api::decide::DecisionInputs {
-        prebuild_decider::api::decide::DecisionInputs {
+    pub fn domain(&self) -> prebuild_decider::codec::pipeline::DecisionInputs {
+        prebuild_decider::codec::pipeline::DecisionInputs {
             now: self.now.timestamp(),
             backoff_interval: domain::GoDuration::from_nanos(self.interval_nanos),
         }

@@ -7,8 +7,7 @@
 use std::borrow::Cow;
 use std::ops::{Deref, DerefMut};
 
-use axum::http::{HeaderName, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderName, HeaderValue, StatusCode};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -222,22 +221,5 @@ impl utoipa::PartialSchema for Problem {
 impl ToSchema for Problem {
     fn name() -> Cow<'static, str> {
         Cow::Borrowed("Problem")
-    }
-}
-
-impl IntoResponse for Problem {
-    fn into_response(mut self) -> Response {
-        let body = self.to_json();
-        let mut response = (
-            self.status(),
-            [(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON))],
-            body,
-        )
-            .into_response();
-        let headers = response.headers_mut();
-        for (name, value) in std::mem::take(&mut self.0.headers) {
-            headers.insert(name, value);
-        }
-        response
     }
 }

@@ -3,13 +3,13 @@
 //! two are put together as the v2 domain's rows.
 
 use super::model;
-use crate::api::decide::{
+use crate::codec::model::explanation;
+use crate::codec::pipeline::{
     DecisionInputs, Explain, Keys, MAX_FIELD_ERRORS, new_decision_id, parse_global_rows,
     parse_json, parse_preset_rows, require,
 };
-use crate::api::model::explanation;
-use crate::api::problem::{FieldError, Problem};
-use crate::api::wire::{GoDurationText, Object, Rfc3339};
+use crate::codec::problem::{FieldError, Problem};
+use crate::codec::wire::{GoDurationText, Object, Rfc3339};
 use crate::domain::v2::{self as domain, FieldV2, SnapshotErrorV2};
 use crate::domain::{self as v1, Explanation};
 

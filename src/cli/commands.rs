@@ -3,19 +3,19 @@
 use std::io::{Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::process::ExitCode;
-use std::time::Duration;
 
 use chrono::Utc;
 use http_body_util::Empty;
 use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
 
-use crate::api::decide::{self, DecisionInputs};
-use crate::api::problem::Problem;
-use crate::config::{DecideArgs, HealthcheckArgs};
+use super::args::{DecideArgs, HealthcheckArgs, Rules};
+use crate::codec::pipeline::{self as decide, DecisionInputs, Explain};
+use crate::codec::problem::Problem;
+use crate::codec::v2::pipeline as decide_v2;
 use crate::domain::Timestamp;
 
-/// `decide [FILE]`: the Decision JSON on stdout, or the problem on stderr and exit 1.
+/// `decide [FILE]`: the decision JSON on stdout, or the problem on stderr and exit 1.
 pub fn decide(args: &DecideArgs) -> ExitCode {
     match decide_file(args) {
         Ok(decision) => {
@@ -37,7 +37,9 @@ pub fn decide(args: &DecideArgs) -> ExitCode {
     }
 }
 
-fn decide_file(args: &DecideArgs) -> Result<crate::api::model::Decision, Problem> {
+/// The decision for the snapshot `args` name, by the rules they choose, as JSON (v1's and v2's
+/// answers have different shapes). Bad flags are problems too, so every failure reads the same.
+fn decide_file(args: &DecideArgs) -> Result<serde_json::Value, Problem> {
     let mut body = Vec::new();
     let read = match args.file.as_deref() {
         None => std::io::stdin().read_to_end(&mut body).map(drop),
@@ -62,14 +64,19 @@ fn decide_file(args: &DecideArgs) -> Result<crate::api::model::Decision, Problem
         now,
         backoff_interval,
     };
-    decide::reconcile_with(&body, inputs, decide::Explain(args.explain))
+    let explain = Explain(args.explain);
+    let answer = match args.rules {
+        Rules::V1 => serde_json::to_value(decide::reconcile_with(&body, inputs, explain)?),
+        Rules::V2 => serde_json::to_value(decide_v2::reconcile(&body, inputs, explain)?),
+    };
+    Ok(answer.expect("answers are plain data"))
 }
 
 /// `openapi`: the document on stdout.
 pub fn openapi() -> ExitCode {
     let written = std::io::stdout()
         .lock()
-        .write_all(crate::api::openapi_json().as_bytes());
+        .write_all(crate::http::openapi_json().as_bytes());
     if written.is_err() {
         ExitCode::FAILURE
     } else {
@@ -80,7 +87,7 @@ pub fn openapi() -> ExitCode {
 /// `healthcheck`: 0 when `/healthz` answers 200 within the timeout.
 pub async fn healthcheck(args: &HealthcheckArgs) -> ExitCode {
     let target = probe_address(args.listen);
-    let timeout = Duration::from_nanos(args.timeout.as_nanos().unsigned_abs());
+    let timeout = args.timeout.to_std().unwrap_or_default();
     match tokio::time::timeout(timeout, get_healthz(target)).await {
         Ok(Ok(200)) => ExitCode::SUCCESS,
         Ok(Ok(status)) => {

@@ -108,8 +108,8 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::api::model::{BackoffAction, CreateAction, DeleteAction, ReconciliationState};
-    use crate::api::wire::{GoDurationText, Rfc3339};
+    use crate::codec::model::{BackoffAction, CreateAction, DeleteAction, ReconciliationState};
+    use crate::codec::wire::{GoDurationText, Rfc3339};
     use crate::domain::{GoDuration, Timestamp};
 
     fn stamp() -> impl Strategy<Value = Timestamp> {
@@ -178,13 +178,13 @@ mod tests {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/presets.jsonl");
         for line in std::fs::read_to_string(path).unwrap().lines() {
             let vector: serde_json::Value = serde_json::from_str(line).unwrap();
-            let inputs = crate::api::decide::DecisionInputs {
+            let inputs = crate::codec::pipeline::DecisionInputs {
                 now: Timestamp::parse_rfc3339(vector["now"].as_str().unwrap()).unwrap(),
                 backoff_interval: GoDuration::parse(vector["backoff_interval"].as_str().unwrap())
                     .unwrap(),
             };
             let body = vector["canonical"].to_string();
-            let decision = crate::api::decide::reconcile(body.as_bytes(), inputs).unwrap();
+            let decision = crate::codec::pipeline::reconcile(body.as_bytes(), inputs).unwrap();
             assert_eq!(
                 decision.to_json(),
                 serde_json::to_vec(&decision).unwrap(),

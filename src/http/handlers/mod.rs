@@ -1,4 +1,4 @@
-//! The handlers: extract, call [`super::decide`], answer. Their `///` comments become the
+//! The handlers: extract, call the codec's [`crate::codec::pipeline`], answer. Their `///` comments become the
 //! OpenAPI summaries and descriptions.
 
 use axum::Json;
@@ -8,12 +8,14 @@ use axum::response::{IntoResponse, Response};
 use utoipa::IntoResponses;
 use uuid::Uuid;
 
+pub mod v2;
+
 use super::AppState;
-use super::decide;
 use super::extract::{DecisionParams, DecisionQuery, JsonBody};
-use super::fast_write::JsonAnswer;
-use super::model;
-use super::problem::Problem;
+use crate::codec::fast_write::JsonAnswer;
+use crate::codec::model;
+use crate::codec::pipeline as decide;
+use crate::codec::problem::{PROBLEM_JSON, Problem};
 
 /// The problems a decision call can answer, each with an example of its own.
 #[derive(IntoResponses)]
@@ -231,6 +233,27 @@ impl<T: JsonAnswer> IntoResponse for Decided<T> {
         let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
         if let Ok(value) = HeaderValue::from_str(id.hyphenated().encode_lower(&mut text)) {
             response.headers_mut().insert(DECISION_ID, value);
+        }
+        response
+    }
+}
+
+/// A problem as an HTTP answer: its status, `application/problem+json`, and its headers.
+impl IntoResponse for Problem {
+    fn into_response(mut self) -> Response {
+        let body = self.to_json();
+        let mut response = (
+            self.status(),
+            [(
+                axum::http::header::CONTENT_TYPE,
+                HeaderValue::from_static(PROBLEM_JSON),
+            )],
+            body,
+        )
+            .into_response();
+        let headers = response.headers_mut();
+        for (name, value) in std::mem::take(&mut self.headers) {
+            headers.insert(name, value);
         }
         response
     }

@@ -1,66 +1,11 @@
-//! v2: today's Coder rules (`api-contract-v2.md`) beside v1, at `/v2/*`. The same errors,
+//! v2: today's Coder rules (see `docs/v2.md`) beside v1, at `/v2/*`. The same errors,
 //! limits, query parameters and extractors as v1; v1's answers do not change.
 
-pub mod decide;
-pub mod model;
-
-use std::borrow::Cow;
-
-use utoipa::openapi::schema::{AllOfBuilder, Schema};
-use utoipa::openapi::{Ref, RefOr};
-use utoipa::{PartialSchema, ToSchema};
-
-use super::extract::{DecisionParams, DecisionQuery, JsonBody};
-use super::handlers::{Decided, DecisionProblems};
-use super::problem::Problem;
-
-/// One preset's rows for v2: a v1 [`crate::api::model::PresetSnapshot`] and v2's fields.
-pub struct PresetSnapshotV2;
-
-impl PartialSchema for PresetSnapshotV2 {
-    fn schema() -> RefOr<Schema> {
-        AllOfBuilder::new()
-            .item(Ref::from_schema_name("PresetSnapshot"))
-            .item(Ref::from_schema_name("PresetSnapshotV2Fields"))
-            .description(Some(
-                "One preset's rows for v2: everything a v1 PresetSnapshot holds (the Go-native \
-                 spellings included), plus ttl, last_invalidated_at and scheduling_timezone on \
-                 the preset, and schedules, pending_count and is_hard_limited beside it.",
-            ))
-            .examples([super::examples::v2_preset_snapshot()])
-            .into()
-    }
-}
-
-impl ToSchema for PresetSnapshotV2 {
-    fn name() -> Cow<'static, str> {
-        Cow::Borrowed("PresetSnapshotV2")
-    }
-}
-
-/// Every preset's rows for v2: a v1 [`crate::api::model::GlobalSnapshot`] and v2's lists.
-pub struct GlobalSnapshotV2;
-
-impl PartialSchema for GlobalSnapshotV2 {
-    fn schema() -> RefOr<Schema> {
-        AllOfBuilder::new()
-            .item(Ref::from_schema_name("GlobalSnapshot"))
-            .item(Ref::from_schema_name("GlobalSnapshotV2Fields"))
-            .description(Some(
-                "Every preset's rows for v2: everything a v1 GlobalSnapshot holds, with v2's \
-                 preset fields on each preset, plus schedules (with preset_id), pending rows and \
-                 hard_limited preset ids, split per preset like v1's rows.",
-            ))
-            .examples([super::examples::v2_global_snapshot()])
-            .into()
-    }
-}
-
-impl ToSchema for GlobalSnapshotV2 {
-    fn name() -> Cow<'static, str> {
-        Cow::Borrowed("GlobalSnapshotV2")
-    }
-}
+use super::{Decided, DecisionProblems};
+use crate::codec::examples;
+use crate::codec::problem::Problem;
+use crate::codec::v2::{model, pipeline as decide};
+use crate::http::extract::{DecisionParams, DecisionQuery, JsonBody};
 
 /// Decide a preset by today's Coder rules
 ///
@@ -74,9 +19,9 @@ impl ToSchema for GlobalSnapshotV2 {
     tag = "v2",
     params(DecisionParams),
     request_body(
-        content = PresetSnapshotV2,
+        content = model::PresetSnapshotV2,
         content_type = "application/json",
-        example = json!(super::examples::v2_preset_snapshot())
+        example = json!(examples::v2_preset_snapshot())
     ),
     responses(
         (status = 200, description = "The preset's v2 decision.", body = model::DecisionV2,
@@ -106,9 +51,9 @@ pub async fn preset_reconcile(
     tag = "v2",
     params(DecisionParams),
     request_body(
-        content = GlobalSnapshotV2,
+        content = model::GlobalSnapshotV2,
         content_type = "application/json",
-        example = json!(super::examples::v2_global_snapshot())
+        example = json!(examples::v2_global_snapshot())
     ),
     responses(
         (status = 200, description = "Every preset's v2 decision.", body = model::GlobalDecisionV2,

@@ -31,15 +31,8 @@ pub fn parse_now(value: &str) -> Result<Timestamp, FieldError> {
 /// refused even where Go reads the value as zero (`-0s`, `-0.5ns`), as the parameter's pattern
 /// in the OpenAPI document says.
 pub fn parse_backoff_interval(value: &str) -> Result<GoDuration, FieldError> {
-    let interval = GoDuration::parse(value)
-        .map_err(|error| FieldError::parameter("backoff_interval", error.to_string()))?;
-    if interval.as_nanos() < 0 || value.starts_with('-') {
-        return Err(FieldError::parameter(
-            "backoff_interval",
-            format!("must not be negative, got {value:?}"),
-        ));
-    }
-    Ok(interval)
+    GoDuration::parse_non_negative(value)
+        .map_err(|error| FieldError::parameter("backoff_interval", error.to_string()))
 }
 
 /// Whether to explain a decision (`?explain=true`): off by default, so the hot path builds

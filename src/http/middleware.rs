@@ -33,7 +33,7 @@ use tower_http::cors::CorsLayer;
 use tracing::field::Empty;
 use tracing::{Instrument, Level};
 
-use super::problem::Problem;
+use crate::codec::problem::Problem;
 use crate::config::{ApiToken, Config};
 use crate::telemetry;
 

@@ -287,7 +287,7 @@ pub struct Backoff {
 /// (one spelling of each, not both), and `desired_instances` may be `{"Int32": n, "Valid": b}`.
 /// Running prebuild IDs must be unique (otherwise 422).
 #[derive(Clone, Debug, Deserialize, ToSchema)]
-#[schema(example = json!(crate::api::examples::preset_snapshot()))]
+#[schema(example = json!(crate::codec::examples::preset_snapshot()))]
 pub struct PresetSnapshot {
     /// The preset row (Go-native key: `Preset`).
     #[schema(value_type = Preset, required = true)]
@@ -322,7 +322,7 @@ pub struct PresetSnapshot {
 /// Preset IDs must be unique, and running prebuild IDs unique across the whole list
 /// (otherwise 422).
 #[derive(Clone, Debug, Deserialize, ToSchema)]
-#[schema(example = json!(crate::api::examples::global_snapshot()))]
+#[schema(example = json!(crate::codec::examples::global_snapshot()))]
 pub struct GlobalSnapshot {
     /// The preset rows; decisions come back in this order.
     #[schema(value_type = Vec<Preset>, required = true)]

@@ -4,8 +4,9 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::model;
-use super::problem::{FieldError, Problem};
+use crate::codec::model;
+use crate::codec::problem::{FieldError, Problem};
+use crate::codec::v2::model as v2_model;
 
 /// The document's fixed parts. `info.version` is the API's version, not the crate's, so the
 /// committed document changes only when the API does.
@@ -38,12 +39,12 @@ use super::problem::{FieldError, Problem};
         model::CreateAction,
         model::DeleteAction,
         model::BackoffAction,
-        super::v2::model::PresetSnapshotV2Fields,
-        super::v2::model::GlobalSnapshotV2Fields,
-        super::v2::model::PresetV2Fields,
-        super::v2::model::Schedule,
-        super::v2::model::PendingRow,
-        super::v2::model::CancelPendingAction,
+        v2_model::PresetSnapshotV2Fields,
+        v2_model::GlobalSnapshotV2Fields,
+        v2_model::PresetV2Fields,
+        v2_model::Schedule,
+        v2_model::PendingRow,
+        v2_model::CancelPendingAction,
     )),
     modifiers(&BearerScheme)
 )]

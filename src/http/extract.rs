@@ -10,8 +10,8 @@ use chrono::Utc;
 use utoipa::IntoParams;
 
 use super::AppState;
-use super::decide::{DecisionInputs, Explain, parse_backoff_interval, parse_now};
-use super::problem::{FieldError, Problem};
+use crate::codec::pipeline::{DecisionInputs, Explain, parse_backoff_interval, parse_now};
+use crate::codec::problem::{FieldError, Problem};
 use crate::domain::Timestamp;
 
 /// The raw bytes of a JSON body, within the configured size limit.

@@ -218,8 +218,8 @@ fn push_segment(pointer: &mut String, segment: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::model::PresetSnapshot;
-    use crate::api::wire::Object;
+    use crate::codec::model::PresetSnapshot;
+    use crate::codec::wire::Object;
 
     const VALID: &str = r#"{"preset": {"id": "0196a3b2-8f4e-7c1d-9a2b-3c4d5e6f7a8b", "name": "NAME",
         "using_active_version": true, "deleted": false, "deprecated": false, "desired_instances": NUMBER},

@@ -1,19 +1,10 @@
-//! The HTTP surface: axum handlers, extractors, the problem type, the OpenAPI document and the
-//! router. Handlers stay thin: parse, call the domain, shape the answer.
+//! The HTTP surface: the router, thin handlers (extract, call the codec's pipeline, answer),
+//! the extractors, the middleware and the OpenAPI document.
 
-pub mod decide;
-pub mod doc;
-pub mod examples;
 pub mod extract;
-pub(crate) mod fast_read;
-pub mod fast_write;
 pub mod handlers;
-pub mod json;
 pub mod middleware;
-pub mod model;
-pub mod problem;
-pub mod v2;
-pub mod wire;
+pub mod openapi;
 
 use std::sync::Arc;
 
@@ -28,15 +19,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::codec::problem::Problem;
 use crate::config::Config;
-use problem::Problem;
-
-/// For the fuzz target: whether the hand-written body reader ([`fast_read`]) either gives up on
-/// `body` or reads exactly what the serde path reads. Not part of the API.
-#[doc(hidden)]
-pub fn fast_read_agrees_with_serde(body: &[u8]) -> Result<(), String> {
-    fast_read::agrees_with_serde(body)
-}
 
 /// Where the OpenAPI document is served.
 pub const OPENAPI_PATH: &str = "/api-docs/openapi.json";
@@ -50,14 +34,14 @@ pub struct AppState {
 
 /// The documented routes, with their OpenAPI operations.
 fn documented_routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(doc::ApiDoc::openapi())
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .routes(routes!(handlers::preset_state))
         .routes(routes!(handlers::preset_actions))
         .routes(routes!(handlers::preset_reconcile))
         .routes(routes!(handlers::global_reconcile))
         .routes(routes!(handlers::version))
-        .routes(routes!(v2::preset_reconcile))
-        .routes(routes!(v2::global_reconcile))
+        .routes(routes!(handlers::v2::preset_reconcile))
+        .routes(routes!(handlers::v2::global_reconcile))
         .routes(routes!(handlers::healthz))
         .routes(routes!(handlers::readyz))
 }

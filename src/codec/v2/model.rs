@@ -3,14 +3,18 @@
 //! A v2 body is a v1 body with more fields, so it is read twice: once as v1 reads it (with v1's
 //! checks and pointers, unknown fields ignored), and once for the fields v2 adds, below.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::openapi::schema::{AllOfBuilder, Schema};
+use utoipa::openapi::{Ref, RefOr};
+use utoipa::{PartialSchema, ToSchema};
 use uuid::Uuid;
 
-use crate::api::model::{
+use crate::codec::model::{
     BackoffAction, CreateAction, DeleteAction, ExplanationStep, ReconciliationState,
 };
-use crate::api::wire::{GoDurationText, Int32, Object, Rfc3339, WireUuid};
+use crate::codec::wire::{GoDurationText, Int32, Object, Rfc3339, WireUuid};
 use crate::domain::v2 as domain;
 
 /// What v2 adds to a preset row (read from the same object as v1's fields).
@@ -144,7 +148,7 @@ pub struct CancelPendingAction {
 }
 
 fn cancel_pending_tag() -> utoipa::openapi::schema::Object {
-    crate::api::model::action_tag("cancel_pending")
+    crate::codec::model::action_tag("cancel_pending")
 }
 
 /// The `action_type` of a cancel-pending action.
@@ -316,4 +320,52 @@ fn global_decision_v2_example() -> serde_json::Value {
         "evaluated_at": "2025-06-02T16:00:00Z",
         "backoff_interval": "1m0s"
     })
+}
+
+/// One preset's rows for v2: a v1 [`crate::codec::model::PresetSnapshot`] and v2's fields.
+pub struct PresetSnapshotV2;
+
+impl PartialSchema for PresetSnapshotV2 {
+    fn schema() -> RefOr<Schema> {
+        AllOfBuilder::new()
+            .item(Ref::from_schema_name("PresetSnapshot"))
+            .item(Ref::from_schema_name("PresetSnapshotV2Fields"))
+            .description(Some(
+                "One preset's rows for v2: everything a v1 PresetSnapshot holds (the Go-native \
+                 spellings included), plus ttl, last_invalidated_at and scheduling_timezone on \
+                 the preset, and schedules, pending_count and is_hard_limited beside it.",
+            ))
+            .examples([crate::codec::examples::v2_preset_snapshot()])
+            .into()
+    }
+}
+
+impl ToSchema for PresetSnapshotV2 {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("PresetSnapshotV2")
+    }
+}
+
+/// Every preset's rows for v2: a v1 [`crate::codec::model::GlobalSnapshot`] and v2's lists.
+pub struct GlobalSnapshotV2;
+
+impl PartialSchema for GlobalSnapshotV2 {
+    fn schema() -> RefOr<Schema> {
+        AllOfBuilder::new()
+            .item(Ref::from_schema_name("GlobalSnapshot"))
+            .item(Ref::from_schema_name("GlobalSnapshotV2Fields"))
+            .description(Some(
+                "Every preset's rows for v2: everything a v1 GlobalSnapshot holds, with v2's \
+                 preset fields on each preset, plus schedules (with preset_id), pending rows and \
+                 hard_limited preset ids, split per preset like v1's rows.",
+            ))
+            .examples([crate::codec::examples::v2_global_snapshot()])
+            .into()
+    }
+}
+
+impl ToSchema for GlobalSnapshotV2 {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("GlobalSnapshotV2")
+    }
 }

@@ -1,0 +1,26 @@
+//! The codec between bytes and the domain, used by the HTTP surface and the command line alike:
+//!
+//! - [`json`]: JSON bodies into typed rows, fast when valid and precise when not;
+//! - [`wire`]: leaf values with the contract's exact syntax (UUIDs, timestamps, int32, durations);
+//! - [`model`], [`v2::model`]: the request and answer shapes, with their OpenAPI schemas;
+//! - [`pipeline`], [`v2::pipeline`]: a decision call from body bytes to its answer (or problem);
+//! - [`fast_read`], [`fast_write`]: hand-written paths for the main call's usual body and answer;
+//! - [`problem`]: RFC 9457 problem details, the one shape of every error;
+//! - [`examples`]: the example bodies in `examples/`, for the OpenAPI document.
+
+pub mod examples;
+pub(crate) mod fast_read;
+pub mod fast_write;
+pub mod json;
+pub mod model;
+pub mod pipeline;
+pub mod problem;
+pub mod v2;
+pub mod wire;
+
+/// For the fuzz target: whether the hand-written body reader ([`fast_read`]) either gives up on
+/// `body` or reads exactly what the serde path reads. Not part of the API.
+#[doc(hidden)]
+pub fn fast_read_agrees_with_serde(body: &[u8]) -> Result<(), String> {
+    fast_read::agrees_with_serde(body)
+}
