@@ -5,7 +5,7 @@
 //! escapes, integers written plainly, `null` where the contract allows it. On anything else —
 //! an unknown or repeated key, an escape, a fraction or exponent, a missing required field, a
 //! malformed value, a byte outside printable ASCII — it gives up, and the body is read by the
-//! serde path ([`super::pipeline::parse_preset_rows`]), which takes every body the contract takes
+//! serde path ([`super::read::preset_rows`]), which takes every body the contract takes
 //! and explains every refusal. So this reader never refuses anything itself, and what it reads,
 //! the serde path reads into the same rows (a property test and the fuzz target hold it to that).
 //!
@@ -14,7 +14,7 @@
 
 use uuid::Uuid;
 
-use super::pipeline::{Keys, PresetRows};
+use super::read::{self, Keys, PresetRows};
 use crate::domain::{Backoff, InProgressCount, Preset, RunningPrebuild, Timestamp, Transition};
 
 /// Reads `body` as a preset snapshot, or `None` when the serde path must.
@@ -496,7 +496,7 @@ pub(crate) fn agrees_with_serde(body: &[u8]) -> Result<(), String> {
     let Some(fast) = preset_rows(body) else {
         return Ok(());
     };
-    match super::pipeline::parse_preset_rows_with_serde(body) {
+    match read::preset_rows(body) {
         Ok(reference) if reference == fast => Ok(()),
         Ok(reference) => Err(format!("fast read {fast:?}, serde read {reference:?}")),
         Err(problem) => Err(format!(

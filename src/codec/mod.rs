@@ -3,6 +3,7 @@
 //! - [`json`]: JSON bodies into typed rows, fast when valid and precise when not;
 //! - [`wire`]: leaf values with the contract's exact syntax (UUIDs, timestamps, int32, durations);
 //! - [`model`], [`v2::model`]: the request and answer shapes, with their OpenAPI schemas;
+//! - [`read`]: a body into the domain's rows by the serde path, with a pointer for every error;
 //! - [`pipeline`], [`v2::pipeline`]: a decision call from body bytes to its answer (or problem);
 //! - [`fast_read`], [`fast_write`]: hand-written paths for the main call's usual body and answer;
 //! - [`problem`]: RFC 9457 problem details, the one shape of every error;
@@ -15,6 +16,7 @@ pub mod json;
 pub mod model;
 pub mod pipeline;
 pub mod problem;
+pub(crate) mod read;
 pub mod v2;
 pub mod wire;
 

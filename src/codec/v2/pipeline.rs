@@ -3,12 +3,11 @@
 //! two are put together as the v2 domain's rows.
 
 use super::model;
+use crate::codec::json::parse_json;
 use crate::codec::model::explanation;
-use crate::codec::pipeline::{
-    DecisionInputs, Explain, Keys, MAX_FIELD_ERRORS, new_decision_id, parse_global_rows,
-    parse_json, parse_preset_rows, require,
-};
+use crate::codec::pipeline::{DecisionInputs, Explain, new_decision_id, parse_preset_rows};
 use crate::codec::problem::{FieldError, Problem};
+use crate::codec::read::{self, Keys, MAX_FIELD_ERRORS, require};
 use crate::codec::wire::{GoDurationText, Object, Rfc3339};
 use crate::domain::v2::{self as domain, FieldV2, SnapshotErrorV2};
 use crate::domain::{self as v1, Explanation};
@@ -55,7 +54,7 @@ pub fn reconcile_global(
     inputs: DecisionInputs,
     explain: Explain,
 ) -> Result<model::GlobalDecisionV2, Problem> {
-    let (rows, keys) = parse_global_rows(body)?;
+    let (rows, keys) = read::global_rows(body)?;
     let Object(more): Object<model::GlobalSnapshotV2Fields> = parse_json(body)?;
     let mut errors = Vec::new();
     let schedules = schedule_rows(more.schedules.unwrap_or_default(), &mut errors);
