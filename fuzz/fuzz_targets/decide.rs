@@ -1,5 +1,5 @@
 //! Arbitrary bytes through the server's own parsing, validation and decision path
-//! (`api::decide::{state, actions, reconcile, reconcile_global}`), with the seed's rules as the
+//! (`codec::pipeline::{state, actions, reconcile, reconcile_global}`), with the seed's rules as the
 //! oracle for every body that is accepted.
 //!
 //! Input layout: `[selector, choice, body...]`.

@@ -10,7 +10,7 @@
 //! the serde path reads into the same rows (a property test and the fuzz target hold it to that).
 //!
 //! It is the hot path's one hand-written part: the serde path costs about six times more
-//! instructions per body (see the README's performance notes).
+//! instructions per body (see `docs/performance.md`).
 
 use uuid::Uuid;
 

@@ -625,17 +625,26 @@ pub struct RuleSet {
     pub source_date: &'static str,
 }
 
+/// The rule sets this build serves, as `/v1/version` lists them.
+pub const RULE_SETS: [RuleSet; 2] = [
+    RuleSet {
+        name: "v1",
+        description: "The seed: Coder's prebuilds reconciliation, exactly, quirks included.",
+        source: "coder/coder coderd/prebuilds/preset_snapshot.go (mirror synced 2025-07-03)",
+        source_date: "2025-07-03",
+    },
+    RuleSet {
+        name: "v2",
+        description: "Today's Coder rules: expiry (TTL, invalidation), weekly schedules in the \
+            preset's timezone, cancel-pending, the hard limit, a list of actions, can_skip.",
+        source: "coder/coder coderd/prebuilds and coderd/schedule/cron, as docs/v2.md lists them",
+        source_date: "2026-11",
+    },
+];
+
 /// What is serving: the version, the commit, and the rule sets.
 #[derive(Clone, Debug, Serialize, ToSchema)]
-#[schema(example = json!({
-    "service": "prebuild-decider",
-    "version": "0.1.0",
-    "commit": "1a2b3c4d5e6f",
-    "rule_sets": [
-        {"name": "v1", "description": "The seed: Coder's prebuilds reconciliation, exactly, quirks included.", "source": "coder/coder coderd/prebuilds/preset_snapshot.go", "source_date": "2025-07-03"},
-        {"name": "v2", "description": "Today's Coder rules: expiry, weekly schedules, cancel-pending, the hard limit, several actions.", "source": "api-contract-v2.md, from Coder's newest reconciler and its tests", "source_date": "2026-11"}
-    ]
-}))]
+#[schema(example = json!(VersionInfo::example()))]
 pub struct VersionInfo {
     /// Always `prebuild-decider`.
     pub service: &'static str,
@@ -645,6 +654,29 @@ pub struct VersionInfo {
     pub commit: &'static str,
     /// The rule sets served, by path prefix.
     pub rule_sets: Vec<RuleSet>,
+}
+
+impl VersionInfo {
+    /// What this build says about itself.
+    pub fn current() -> Self {
+        VersionInfo {
+            service: "prebuild-decider",
+            version: crate::telemetry::VERSION,
+            commit: crate::telemetry::COMMIT,
+            rule_sets: RULE_SETS.to_vec(),
+        }
+    }
+
+    /// The OpenAPI example: the current answer with a fixed version and commit, so the committed
+    /// document does not change with every build.
+    fn example() -> serde_json::Value {
+        let example = VersionInfo {
+            version: "0.1.0",
+            commit: "1a2b3c4d5e6f",
+            ..VersionInfo::current()
+        };
+        serde_json::to_value(example).expect("plain data serializes")
+    }
 }
 
 /// The liveness or readiness status.

@@ -14,8 +14,8 @@
 //!    request).
 //!
 //! Each of these has a tower or tower-http layer; stacked, their request and future moves cost
-//! the main call more than its decision does, so they are one function here (measured in the
-//! README's performance notes).
+//! the main call more than its decision does, so they are one function here (measured in
+//! `docs/performance.md`).
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;

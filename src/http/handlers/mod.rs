@@ -291,26 +291,7 @@ pub(crate) fn record(
     security((), ("bearer" = []))
 )]
 pub async fn version() -> Json<model::VersionInfo> {
-    Json(model::VersionInfo {
-        service: "prebuild-decider",
-        version: crate::telemetry::VERSION,
-        commit: crate::telemetry::COMMIT,
-        rule_sets: vec![
-            model::RuleSet {
-                name: "v1",
-                description: "The seed: Coder's prebuilds reconciliation, exactly, quirks included.",
-                source: "coder/coder coderd/prebuilds/preset_snapshot.go (mirror synced 2025-07-03)",
-                source_date: "2025-07-03",
-            },
-            model::RuleSet {
-                name: "v2",
-                description: "Today's Coder rules: expiry (TTL, invalidation), weekly schedules in the \
-                    preset's timezone, cancel-pending, the hard limit, a list of actions, can_skip.",
-                source: "api-contract-v2.md, from Coder's newest reconciler and its tests",
-                source_date: "2026-11",
-            },
-        ],
-    })
+    Json(model::VersionInfo::current())
 }
 
 /// Liveness
