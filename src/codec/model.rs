@@ -8,7 +8,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::wire::{AnyString, GoDurationText, Int32, Int32Visitor, Object, Rfc3339, WireUuid};
+use super::wire::{
+    AnyString, GoDurationText, Int32, Int32Visitor, Object, Rfc3339, SERDE_JSON_NUMBER_KEY,
+    WireUuid,
+};
 use crate::domain;
 
 /// `desired_instances` as posted: a plain integer, or Go's `sql.NullInt32` encoding.
@@ -22,15 +25,6 @@ pub enum DesiredInstances {
 
 impl<'de> Deserialize<'de> for DesiredInstances {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        /// The `sql.NullInt32` object; a missing key takes Go's zero value.
-        #[derive(Deserialize)]
-        struct NullInt32 {
-            #[serde(rename = "Int32", default)]
-            int32: Option<Int32>,
-            #[serde(rename = "Valid", default)]
-            #[allow(dead_code)] // Read for its type check only: the seed ignores it.
-            valid: Option<bool>,
-        }
         struct DesiredVisitor;
         impl<'de> serde::de::Visitor<'de> for DesiredVisitor {
             type Value = DesiredInstances;
@@ -46,13 +40,37 @@ impl<'de> Deserialize<'de> for DesiredInstances {
             fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Self::Value, E> {
                 Int32Visitor.visit_f64(v).map(DesiredInstances::Plain)
             }
+            /// Either serde_json's map of a number's digits, or the `sql.NullInt32` object (a
+            /// missing key takes Go's zero value; `Valid` is read for its type only: the seed
+            /// ignores it).
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
-                map: A,
+                mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                let object =
-                    NullInt32::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
-                Ok(DesiredInstances::NullInt32(object.int32.map_or(0, |n| n.0)))
+                let mut key = map.next_key::<String>()?;
+                if key.as_deref() == Some(SERDE_JSON_NUMBER_KEY) {
+                    return Int32Visitor.number_entry(map).map(DesiredInstances::Plain);
+                }
+                let (mut int32, mut valid) = (None, None);
+                while let Some(name) = key {
+                    match name.as_str() {
+                        "Int32" if int32.is_some() => {
+                            return Err(serde::de::Error::duplicate_field("Int32"));
+                        }
+                        "Int32" => int32 = Some(map.next_value::<Option<Int32>>()?),
+                        "Valid" if valid.is_some() => {
+                            return Err(serde::de::Error::duplicate_field("Valid"));
+                        }
+                        "Valid" => valid = Some(map.next_value::<Option<bool>>()?),
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                    key = map.next_key::<String>()?;
+                }
+                Ok(DesiredInstances::NullInt32(
+                    int32.flatten().map_or(0, |n| n.0),
+                ))
             }
         }
         deserializer.deserialize_any(DesiredVisitor)
