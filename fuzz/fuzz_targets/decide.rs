@@ -87,6 +87,10 @@ fuzz_target!(|data: &[u8]| {
         backoff_interval: GoDuration::from_nanos(INTERVALS[usize::from(choice >> 4)]),
     };
     let explain = selector & 4 != 0;
+    // sonic-rs takes nothing serde_json refuses and reads what it reads, preset or global.
+    if let Err(why) = prebuild_decider::codec::sonic_agrees_with_serde_json(body) {
+        panic!("sonic-rs and serde_json disagree: {why}");
+    }
     match selector % 4 {
         3 => check_global(body, inputs, explain),
         primary => check_preset(body, inputs, primary, explain),
@@ -160,6 +164,7 @@ fn check_preset(body: &[u8], inputs: DecisionInputs, primary: u8, explain: bool)
     if let Err(why) = prebuild_decider::codec::fast_read_agrees_with_serde(body) {
         panic!("the fast reader and the serde path disagree: {why}");
     }
+
     let state = decide::state(body);
     let reconcile = decide::reconcile(body, inputs);
     match (&state, &reconcile) {
