@@ -430,7 +430,10 @@ mod tests {
             .map(drop)
             .unwrap_err();
         assert_eq!(
-            (problem.status, problem.detail.contains("lone surrogate")),
+            (
+                problem.status.as_u16(),
+                problem.detail.contains("lone surrogate")
+            ),
             (400, true),
             "{problem:?}"
         );
@@ -444,7 +447,7 @@ mod tests {
             .map(drop)
             .unwrap_err();
         assert_eq!(
-            (problem.status, problem.line, problem.column),
+            (problem.status.as_u16(), problem.line, problem.column),
             (400, Some(1), Some(8)),
             "{problem:?}"
         );
