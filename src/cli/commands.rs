@@ -30,7 +30,7 @@ pub fn decide(args: &DecideArgs) -> ExitCode {
             }
         }
         Err(problem) => {
-            let text = serde_json::to_string_pretty(&problem).unwrap_or_default();
+            let text = serde_json::to_string_pretty(&problem).expect("a problem is plain data");
             eprintln!("{text}");
             ExitCode::FAILURE
         }

@@ -135,7 +135,7 @@ async fn guard(State(guard): State<Arc<Guard>>, mut request: Request, next: Next
         None => {
             let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
             let made = uuid::Uuid::new_v4().hyphenated().encode_lower(&mut text);
-            let value = HeaderValue::from_str(made).unwrap_or(HeaderValue::from_static("-"));
+            let value = HeaderValue::from_str(made).expect("a UUID is a header value");
             request.headers_mut().insert(REQUEST_ID, value.clone());
             value
         }

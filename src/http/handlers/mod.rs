@@ -231,9 +231,9 @@ impl<T: JsonAnswer> IntoResponse for Decided<T> {
         )
             .into_response();
         let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
-        if let Ok(value) = HeaderValue::from_str(id.hyphenated().encode_lower(&mut text)) {
-            response.headers_mut().insert(DECISION_ID, value);
-        }
+        let value = HeaderValue::from_str(id.hyphenated().encode_lower(&mut text))
+            .expect("a UUID is a header value");
+        response.headers_mut().insert(DECISION_ID, value);
         response
     }
 }
@@ -243,7 +243,7 @@ impl IntoResponse for Problem {
     fn into_response(mut self) -> Response {
         let body = self.to_json();
         let mut response = (
-            self.status(),
+            self.status,
             [(
                 axum::http::header::CONTENT_TYPE,
                 HeaderValue::from_static(PROBLEM_JSON),
