@@ -20,7 +20,7 @@ pub struct WireUuid(pub Uuid);
 /// Parses the hyphenated form only; the uuid crate alone would also take braces, `urn:` and
 /// 32 bare hex digits, which JSON Schema's `uuid` format does not.
 pub fn parse_hyphenated_uuid(s: &str) -> Option<Uuid> {
-    if s.len() != 36 {
+    if s.len() != uuid::fmt::Hyphenated::LENGTH {
         return None;
     }
     Uuid::try_parse(s).ok()
@@ -43,6 +43,10 @@ impl<'de> Deserialize<'de> for WireUuid {
         deserializer.deserialize_str(UuidVisitor)
     }
 }
+
+/// The OpenAPI pattern of an RFC 3339 timestamp as Go reads it (see [`Timestamp::parse_rfc3339`]):
+/// uppercase `T` and `Z`, seconds 00–59, offsets `±hh:mm`, any number of fraction digits.
+pub const RFC3339_PATTERN: &str = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$";
 
 /// An RFC 3339 timestamp as Go reads and writes it (see [`Timestamp`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

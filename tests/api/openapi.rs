@@ -189,3 +189,49 @@ async fn each_request_example_answers_200_as_is() {
         assert_eq!(answer.status, 200, "{path}: {}", answer.json);
     }
 }
+
+/// Every timestamp a request may carry states the one pattern of RFC 3339 as the service reads
+/// it: utoipa takes a pattern only as a literal, so each field repeats it, and this holds every
+/// copy to the one in the code.
+#[test]
+fn every_input_timestamp_has_the_one_rfc3339_pattern() {
+    use prebuild_decider::codec::wire::RFC3339_PATTERN;
+    fn walk(value: &Value, at: &str, found: &mut Vec<String>) {
+        match value {
+            Value::Object(members) => {
+                if let Some(pattern) = members.get("pattern") {
+                    assert_eq!(pattern, RFC3339_PATTERN, "the pattern at {at}");
+                    found.push(at.to_owned());
+                }
+                for (key, member) in members {
+                    walk(member, &format!("{at}/{key}"), found);
+                }
+            }
+            Value::Array(elements) => {
+                for (index, element) in elements.iter().enumerate() {
+                    walk(element, &format!("{at}/{index}"), found);
+                }
+            }
+            _ => {}
+        }
+    }
+    let doc = document();
+    let mut found = Vec::new();
+    walk(&doc["components"], "/components", &mut found);
+    for path in doc["paths"].as_object().unwrap().values() {
+        for parameter in path["post"]["parameters"].as_array().into_iter().flatten() {
+            if parameter["name"] == "now" {
+                assert_eq!(parameter["schema"]["pattern"], RFC3339_PATTERN);
+            }
+        }
+    }
+    for field in [
+        "RunningPrebuild/properties/created_at",
+        "Backoff/properties/last_build_at",
+    ] {
+        assert!(
+            found.iter().any(|at| at.ends_with(field)),
+            "{field} has no pattern: {found:?}"
+        );
+    }
+}
