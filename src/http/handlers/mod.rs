@@ -140,7 +140,7 @@ pub async fn preset_state(
     security((), ("bearer" = []))
 )]
 pub async fn preset_actions(
-    DecisionQuery(inputs, explain): DecisionQuery,
+    DecisionQuery { inputs, explain }: DecisionQuery,
     JsonBody(body): JsonBody,
 ) -> Result<Decided<model::ActionsResponse>, Problem> {
     let answer = decide::actions_with(&body, inputs, explain)?;
@@ -166,7 +166,7 @@ pub async fn preset_actions(
     security((), ("bearer" = []))
 )]
 pub async fn preset_reconcile(
-    DecisionQuery(inputs, explain): DecisionQuery,
+    DecisionQuery { inputs, explain }: DecisionQuery,
     JsonBody(body): JsonBody,
 ) -> Result<Decided<model::Decision>, Problem> {
     let decision = decide::reconcile_with(&body, inputs, explain)?;
@@ -197,7 +197,7 @@ pub async fn preset_reconcile(
     security((), ("bearer" = []))
 )]
 pub async fn global_reconcile(
-    DecisionQuery(inputs, explain): DecisionQuery,
+    DecisionQuery { inputs, explain }: DecisionQuery,
     JsonBody(body): JsonBody,
 ) -> Result<Decided<model::GlobalDecision>, Problem> {
     let answer = decide::reconcile_global_with(&body, inputs, explain)?;

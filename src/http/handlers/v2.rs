@@ -31,7 +31,7 @@ use crate::http::extract::{DecisionParams, DecisionQuery, JsonBody};
     security((), ("bearer" = []))
 )]
 pub async fn preset_reconcile(
-    DecisionQuery(inputs, explain): DecisionQuery,
+    DecisionQuery { inputs, explain }: DecisionQuery,
     JsonBody(body): JsonBody,
 ) -> Result<Decided<model::DecisionV2>, Problem> {
     let decision = decide::reconcile(&body, inputs, explain)?;
@@ -63,7 +63,7 @@ pub async fn preset_reconcile(
     security((), ("bearer" = []))
 )]
 pub async fn global_reconcile(
-    DecisionQuery(inputs, explain): DecisionQuery,
+    DecisionQuery { inputs, explain }: DecisionQuery,
     JsonBody(body): JsonBody,
 ) -> Result<Decided<model::GlobalDecisionV2>, Problem> {
     let answer = decide::reconcile_global(&body, inputs, explain)?;
