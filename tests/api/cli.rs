@@ -144,8 +144,15 @@ async fn healthcheck_exits_zero_only_when_a_server_answers() {
         })
     };
     assert!(check(address.to_string()).await.unwrap().status.success());
-    // Port 9 on loopback: nothing listens there.
-    let refused = check("127.0.0.1:9".to_owned()).await.unwrap();
+    // A listener that closes every connection at once: no answer, and the port stays ours.
+    let closing = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let closing_address = closing.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((connection, _)) = closing.accept().await {
+            drop(connection);
+        }
+    });
+    let refused = check(closing_address.to_string()).await.unwrap();
     assert_eq!(refused.status.code(), Some(1));
     assert!(!refused.stderr.is_empty());
 }
