@@ -62,7 +62,8 @@ impl Modify for BearerScheme {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .description(Some(
-                        "Needed on /v1/* only when the server is started with --api-token.",
+                        "Needed on /v1/*, /v2/* and /debug/* (and /metrics on the API's listener) \
+                         only when the server is started with --api-token.",
                     ))
                     .build(),
             ),
