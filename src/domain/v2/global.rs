@@ -180,6 +180,15 @@ impl GlobalSnapshotV2 {
         })
     }
 
+    /// Each preset as the decision reads it, in the order of the presets list.
+    pub(super) fn views(&self) -> impl Iterator<Item = PresetView<'_>> {
+        self.seed
+            .presets()
+            .iter()
+            .zip(&self.additions)
+            .map(|(seed, additions)| PresetView { seed, additions })
+    }
+
     fn each_preset<T>(
         &self,
         decide: impl Fn(PresetView<'_>) -> Result<T, SnapshotError>,

@@ -151,7 +151,7 @@ impl PresetSnapshotV2 {
     }
 
     /// The snapshot as the decision reads it.
-    fn view(&self) -> PresetView<'_> {
+    pub(super) fn view(&self) -> PresetView<'_> {
         PresetView {
             seed: &self.seed,
             additions: &self.additions,
@@ -170,7 +170,7 @@ pub(super) struct PresetView<'a> {
 }
 
 impl PresetView<'_> {
-    fn is_active(&self) -> bool {
+    pub(super) fn is_active(&self) -> bool {
         self.seed.is_active()
     }
 
@@ -188,7 +188,7 @@ impl PresetView<'_> {
     }
 
     /// Rule 2: the target at `now`, before the active check.
-    fn target_at(&self, now: Timestamp) -> Target {
+    pub(super) fn target_at(&self, now: Timestamp) -> Target {
         self.additions
             .target_rule
             .target(self.seed.preset().desired_instances, now)
