@@ -18,6 +18,20 @@ pub fn reconcile(
     inputs: DecisionInputs,
     explain: Explain,
 ) -> Result<model::DecisionV2, Problem> {
+    let (snapshot, keys) = preset_snapshot(body)?;
+    let problem = |error: SnapshotErrorV2| snapshot_problem(&error, &keys);
+    let decided = explain
+        .choose(
+            || snapshot.decide(inputs.now, inputs.backoff_interval),
+            || snapshot.decide_explained(inputs.now, inputs.backoff_interval),
+        )
+        .map_err(problem)?;
+    Ok(decision_answer(decided, inputs))
+}
+
+/// A v2 preset snapshot body, checked (with the key spellings its pointers need), or the same
+/// problem `POST /v2/presets/reconcile` answers for it.
+pub(crate) fn preset_snapshot(body: &[u8]) -> Result<(domain::PresetSnapshotV2, Keys), Problem> {
     let (rows, keys) = parse_preset_rows(body)?;
     let Object(more): Object<model::PresetSnapshotV2Fields> = parse_json(body)?;
     let mut errors = Vec::new();
@@ -37,15 +51,9 @@ pub fn reconcile(
         pending_count: more.pending_count.map_or(0, |count| count.0),
         is_hard_limited: more.is_hard_limited.unwrap_or(false),
     };
-    let problem = |error: SnapshotErrorV2| snapshot_problem(&error, &keys);
-    let snapshot = domain::PresetSnapshotV2::new(rows).map_err(problem)?;
-    let decided = explain
-        .choose(
-            || snapshot.decide(inputs.now, inputs.backoff_interval),
-            || snapshot.decide_explained(inputs.now, inputs.backoff_interval),
-        )
-        .map_err(problem)?;
-    Ok(decision_answer(decided, inputs))
+    let snapshot =
+        domain::PresetSnapshotV2::new(rows).map_err(|error| snapshot_problem(&error, &keys))?;
+    Ok((snapshot, keys))
 }
 
 /// `POST /v2/global/reconcile`.
@@ -54,6 +62,36 @@ pub fn reconcile_global(
     inputs: DecisionInputs,
     explain: Explain,
 ) -> Result<model::GlobalDecisionV2, Problem> {
+    let (global, keys) = global_snapshot(body)?;
+    let problem = |error: SnapshotErrorV2| snapshot_problem(&error, &keys);
+    let decisions = if explain.0 {
+        let explained = global
+            .decide_explained(inputs.now, inputs.backoff_interval)
+            .map_err(problem)?;
+        explained
+            .into_iter()
+            .map(|(d, e)| decision_answer((d, Some(e)), inputs))
+            .collect()
+    } else {
+        let decided = global
+            .decide(inputs.now, inputs.backoff_interval)
+            .map_err(problem)?;
+        decided
+            .into_iter()
+            .map(|d| decision_answer((d, None), inputs))
+            .collect()
+    };
+    Ok(model::GlobalDecisionV2 {
+        decision_id: new_decision_id(),
+        decisions,
+        evaluated_at: Rfc3339(inputs.now),
+        backoff_interval: GoDurationText(inputs.backoff_interval),
+    })
+}
+
+/// A v2 global snapshot body, checked (with the key spellings its pointers need), or the same
+/// problem `POST /v2/global/reconcile` answers for it.
+pub(crate) fn global_snapshot(body: &[u8]) -> Result<(domain::GlobalSnapshotV2, Keys), Problem> {
     let (rows, keys) = read::global_rows(body)?;
     let Object(more): Object<model::GlobalSnapshotV2Fields> = parse_json(body)?;
     let mut errors = Vec::new();
@@ -104,31 +142,9 @@ pub fn reconcile_global(
             .map(|id| id.0)
             .collect(),
     };
-    let problem = |error: SnapshotErrorV2| snapshot_problem(&error, &keys);
-    let global = domain::GlobalSnapshotV2::new(rows).map_err(problem)?;
-    let decisions = if explain.0 {
-        let explained = global
-            .decide_explained(inputs.now, inputs.backoff_interval)
-            .map_err(problem)?;
-        explained
-            .into_iter()
-            .map(|(d, e)| decision_answer((d, Some(e)), inputs))
-            .collect()
-    } else {
-        let decided = global
-            .decide(inputs.now, inputs.backoff_interval)
-            .map_err(problem)?;
-        decided
-            .into_iter()
-            .map(|d| decision_answer((d, None), inputs))
-            .collect()
-    };
-    Ok(model::GlobalDecisionV2 {
-        decision_id: new_decision_id(),
-        decisions,
-        evaluated_at: Rfc3339(inputs.now),
-        backoff_interval: GoDurationText(inputs.backoff_interval),
-    })
+    let global =
+        domain::GlobalSnapshotV2::new(rows).map_err(|error| snapshot_problem(&error, &keys))?;
+    Ok((global, keys))
 }
 
 fn preset_v2(preset: v1::Preset, fields: model::PresetV2Fields) -> domain::PresetV2 {
