@@ -49,6 +49,8 @@ pub const ROUTES: &[&str] = &[
     "/v1/version",
     "/v2/presets/reconcile",
     "/v2/global/reconcile",
+    "/v2/presets/forecast",
+    "/v2/global/forecast",
     "/healthz",
     "/readyz",
     "/metrics",

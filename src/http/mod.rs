@@ -49,6 +49,8 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(handlers::version))
         .routes(routes!(handlers::v2::preset_reconcile))
         .routes(routes!(handlers::v2::global_reconcile))
+        .routes(routes!(handlers::forecast::preset_forecast))
+        .routes(routes!(handlers::forecast::global_forecast))
         .routes(routes!(handlers::healthz))
         .routes(routes!(handlers::readyz))
 }

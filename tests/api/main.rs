@@ -4,6 +4,7 @@ mod bad_input;
 mod cli;
 mod conformance;
 mod endpoints;
+mod forecast;
 mod helpers;
 mod openapi;
 mod process;
