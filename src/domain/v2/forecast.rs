@@ -595,6 +595,122 @@ fn sum(presets: &[PresetForecast], window: Window) -> Vec<TotalInterval> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Preset;
+    use crate::domain::v2::{PresetRowsV2, PresetV2, Schedule};
+
+    /// A preset snapshot in `timezone` with these schedules, `desired_instances` 1.
+    fn snapshot(active: bool, timezone: &str, schedules: &[(&str, i32)]) -> PresetSnapshotV2 {
+        PresetSnapshotV2::new(PresetRowsV2 {
+            preset: PresetV2 {
+                preset: Preset {
+                    id: Uuid::from_u128(1),
+                    using_active_version: active,
+                    deleted: false,
+                    deprecated: false,
+                    desired_instances: 1,
+                },
+                ttl: None,
+                last_invalidated_at: None,
+                scheduling_timezone: Some(timezone.to_owned()),
+            },
+            running: Vec::new(),
+            in_progress: Vec::new(),
+            backoff: None,
+            schedules: schedules
+                .iter()
+                .map(|&(cron, n)| Schedule {
+                    cron_expression: cron.to_owned(),
+                    desired_instances: n,
+                    preset_id: None,
+                })
+                .collect(),
+            pending_count: 0,
+            is_hard_limited: false,
+        })
+        .unwrap()
+    }
+
+    /// The forecast says what the decision's state says at `at`.
+    fn agrees(snapshot: &PresetSnapshotV2, forecast: &PresetForecast, at: DateTime<Utc>) {
+        let state = snapshot.calculate_state(Timestamp::from_utc(at));
+        let interval = forecast.target_at(at).expect("inside the window");
+        assert_eq!(
+            (interval.target, interval.scheduled_target, interval.source),
+            (state.desired, state.scheduled_target, state.target_source),
+            "at {at}: {interval:?}"
+        );
+        assert_eq!(forecast.schedule_error, state.schedule_error);
+    }
+
+    #[test]
+    fn the_forecast_is_the_decision_at_every_minute_and_around_every_change() {
+        let cases: [(&str, &str, &[(&str, i32)]); 7] = [
+            (
+                "America/Los_Angeles",
+                "2025-03-07T00:00:00Z",
+                &[("* 1-3 * * *", 5), ("* 9-17 * * 1-5", 3)],
+            ),
+            (
+                "America/Los_Angeles",
+                "2025-10-31T00:00:00Z",
+                &[("* 1 * * *", 4), ("* 2 * * 0", 2)],
+            ),
+            (
+                "Europe/Berlin",
+                "2025-03-28T00:00:00Z",
+                &[("* 2 * * *", 6), ("* 0-1 30 * *", 2)],
+            ),
+            (
+                "Europe/Berlin",
+                "2025-10-24T00:00:00Z",
+                &[("* 2 * * *", 6), ("* 3 * * 0", 0)],
+            ),
+            (
+                "Australia/Lord_Howe",
+                "2025-10-02T00:00:00Z",
+                &[("* 2 * * *", 3)],
+            ),
+            (
+                "Asia/Kathmandu",
+                "2025-06-01T00:00:00Z",
+                &[("* 0-5 * * *", 2), ("* 20 * * *", 7)],
+            ),
+            // UTC−00:44:30 until 1972: local hours start 30 seconds into a UTC minute.
+            (
+                "Africa/Monrovia",
+                "1971-06-01T00:00:00Z",
+                &[("* 9-17 * * *", 4)],
+            ),
+        ];
+        for (timezone, from, schedules) in cases {
+            for active in [true, false] {
+                let snapshot = snapshot(active, timezone, schedules);
+                let from = utc_at(from);
+                let window = Window::new(
+                    Timestamp::from_utc(from),
+                    Timestamp::from_utc(from + TimeDelta::days(5)),
+                )
+                .unwrap();
+                let forecast = snapshot.forecast(window);
+                for minute in 0..5 * 24 * 60 {
+                    for second in [0, 30] {
+                        let at = from + TimeDelta::seconds(minute * 60 + second);
+                        agrees(&snapshot, &forecast, at);
+                    }
+                }
+                for interval in &forecast.intervals {
+                    for at in [interval.from, interval.to - TimeDelta::nanoseconds(1)] {
+                        for step in -2..=2 {
+                            let near = at + TimeDelta::seconds(step);
+                            if near >= window.from() && near < window.to() {
+                                agrees(&snapshot, &forecast, near);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 
     fn at(text: &str) -> Timestamp {
         Timestamp::parse_rfc3339(text).unwrap()
