@@ -57,6 +57,7 @@ pub const ROUTES: &[&str] = &[
     "/api-docs/openapi.json",
     "/swagger-ui",
     "/swagger-ui/",
+    "/swagger-ui/swagger-initializer.js",
     "/swagger-ui/{*rest}",
     "/debug/panic",
 ];
