@@ -26,7 +26,8 @@
 //! seconds); two changes less than an hour apart that cancel out would be missed, and no zone
 //! has such a pair.
 //!
-//! A 7-day window asks about 340 times; the longest window, [`Window::MAX_DAYS`], about 4,500.
+//! A 7-day window asks about 170 times (once per local hour); the longest, [`Window::MAX_DAYS`],
+//! about 2,200.
 
 use std::str::FromStr;
 
