@@ -6,29 +6,89 @@ pub mod model;
 
 use std::borrow::Cow;
 
-use utoipa::openapi::schema::{AllOfBuilder, Schema};
+use utoipa::openapi::schema::{ArrayBuilder, Object, Schema};
 use utoipa::openapi::{Ref, RefOr};
 use utoipa::{PartialSchema, ToSchema};
 
 use super::extract::{DecisionParams, DecisionQuery, JsonBody};
 use super::handlers::{Decided, DecisionProblems};
+use super::model::{GlobalSnapshot, Preset, PresetSnapshot};
 use super::problem::Problem;
 
-/// One preset's rows for v2: a v1 [`crate::api::model::PresetSnapshot`] and v2's fields.
+// The v2 bodies are read as a v1 body plus v2's fields (`model::*V2Fields`), but documented as
+// one self-contained object each: an `allOf` of the two would define `preset` (or `presets`)
+// twice with different types, which client generators cannot merge (openapi-python-client
+// drops the operation; openapi-generator's Go types `preset` as v2's fields only, so a client
+// would post a preset without its id).
+
+/// `base`'s object schema with `more`'s properties after its own (a property both define keeps
+/// `base`'s) and both `required` lists.
+fn merged(base: RefOr<Schema>, more: RefOr<Schema>) -> Object {
+    let (RefOr::T(Schema::Object(mut object)), RefOr::T(Schema::Object(more))) = (base, more)
+    else {
+        unreachable!("the v1 and v2 body types derive object schemas")
+    };
+    for (name, property) in more.properties {
+        object.properties.entry(name).or_insert(property);
+    }
+    object.required.extend(more.required);
+    object
+}
+
+/// A reference to the schema `name`, described.
+fn described_ref(name: &str, description: &str) -> RefOr<Schema> {
+    let mut reference = Ref::from_schema_name(name);
+    reference.description = description.into();
+    RefOr::Ref(reference)
+}
+
+/// A v2 preset row: v1's [`Preset`] fields and v2's [`model::PresetV2Fields`] in one object.
+pub struct PresetV2;
+
+impl PartialSchema for PresetV2 {
+    fn schema() -> RefOr<Schema> {
+        let mut preset = merged(Preset::schema(), model::PresetV2Fields::schema());
+        preset.description = Some(
+            "A preset row for v2 (Coder's `GetTemplatePresetsWithPrebuildsRow`): every field of \
+             v1's Preset, plus ttl, last_invalidated_at and scheduling_timezone."
+                .into(),
+        );
+        preset.example = Some(super::examples::v2_preset_snapshot()["preset"].clone());
+        preset.into()
+    }
+}
+
+impl ToSchema for PresetV2 {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("PresetV2")
+    }
+}
+
+/// One preset's rows for v2: a v1 [`PresetSnapshot`] with a [`PresetV2`] and v2's fields.
 pub struct PresetSnapshotV2;
 
 impl PartialSchema for PresetSnapshotV2 {
     fn schema() -> RefOr<Schema> {
-        AllOfBuilder::new()
-            .item(Ref::from_schema_name("PresetSnapshot"))
-            .item(Ref::from_schema_name("PresetSnapshotV2Fields"))
-            .description(Some(
-                "One preset's rows for v2: everything a v1 PresetSnapshot holds (the Go-native \
-                 spellings included), plus ttl, last_invalidated_at and scheduling_timezone on \
-                 the preset, and schedules, pending_count and is_hard_limited beside it.",
-            ))
-            .examples([super::examples::v2_preset_snapshot()])
-            .into()
+        let mut snapshot = merged(
+            PresetSnapshot::schema(),
+            model::PresetSnapshotV2Fields::schema(),
+        );
+        snapshot.properties.insert(
+            "preset".into(),
+            described_ref(
+                "PresetV2",
+                "The preset row, with v2's fields (Go-native key: `Preset`).",
+            ),
+        );
+        snapshot.description = Some(
+            "One preset's rows for v2: everything a v1 PresetSnapshot holds (the Go-native \
+             spellings included), with v2's fields on the preset (PresetV2), plus schedules, \
+             pending_count and is_hard_limited beside it. Unknown fields are ignored."
+                .into(),
+        );
+        snapshot.example = None;
+        snapshot.examples = vec![super::examples::v2_preset_snapshot()];
+        snapshot.into()
     }
 }
 
@@ -38,21 +98,34 @@ impl ToSchema for PresetSnapshotV2 {
     }
 }
 
-/// Every preset's rows for v2: a v1 [`crate::api::model::GlobalSnapshot`] and v2's lists.
+/// Every preset's rows for v2: a v1 [`GlobalSnapshot`] with [`PresetV2`]s and v2's lists.
 pub struct GlobalSnapshotV2;
 
 impl PartialSchema for GlobalSnapshotV2 {
     fn schema() -> RefOr<Schema> {
-        AllOfBuilder::new()
-            .item(Ref::from_schema_name("GlobalSnapshot"))
-            .item(Ref::from_schema_name("GlobalSnapshotV2Fields"))
-            .description(Some(
-                "Every preset's rows for v2: everything a v1 GlobalSnapshot holds, with v2's \
-                 preset fields on each preset, plus schedules (with preset_id), pending rows and \
-                 hard_limited preset ids, split per preset like v1's rows.",
-            ))
-            .examples([super::examples::v2_global_snapshot()])
-            .into()
+        let mut snapshot = merged(
+            GlobalSnapshot::schema(),
+            model::GlobalSnapshotV2Fields::schema(),
+        );
+        snapshot.properties.insert(
+            "presets".into(),
+            ArrayBuilder::new()
+                .items(Ref::from_schema_name("PresetV2"))
+                .description(Some(
+                    "The preset rows, with v2's fields; decisions come back in this order.",
+                ))
+                .into(),
+        );
+        snapshot.description = Some(
+            "Every preset's rows for v2: everything a v1 GlobalSnapshot holds, with v2's fields \
+             on each preset (PresetV2), plus schedules (with preset_id), pending rows and \
+             hard_limited preset ids, split per preset like v1's rows. Unknown fields are \
+             ignored."
+                .into(),
+        );
+        snapshot.example = None;
+        snapshot.examples = vec![super::examples::v2_global_snapshot()];
+        snapshot.into()
     }
 }
 

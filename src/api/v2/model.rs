@@ -4,11 +4,14 @@
 //! checks and pointers, unknown fields ignored), and once for the fields v2 adds, below.
 
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::Schema;
+use utoipa::{PartialSchema, ToSchema};
 use uuid::Uuid;
 
 use crate::api::model::{
-    BackoffAction, CreateAction, DeleteAction, ExplanationStep, ReconciliationState,
+    BackoffAction, CreateAction, DeleteAction, ExplanationStep, ReconciliationActions,
+    ReconciliationState, action_union,
 };
 use crate::api::wire::{GoDurationText, Int32, Object, Rfc3339, WireUuid};
 use crate::domain::v2 as domain;
@@ -156,15 +159,9 @@ pub enum CancelPendingTag {
 }
 
 /// One action of a v2 decision: v1's three shapes and `cancel_pending`, told apart by
-/// `action_type`.
-#[derive(Clone, Debug, Serialize, ToSchema, PartialEq, Eq)]
+/// `action_type`. Its schema is [`action_union`]'s.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 #[serde(untagged)]
-#[schema(discriminator(property_name = "action_type", mapping(
-    ("create" = "#/components/schemas/CreateAction"),
-    ("delete" = "#/components/schemas/DeleteAction"),
-    ("backoff" = "#/components/schemas/BackoffAction"),
-    ("cancel_pending" = "#/components/schemas/CancelPendingAction"),
-)))]
 pub enum ActionV2 {
     /// Create prebuilds.
     Create(CreateAction),
@@ -174,6 +171,31 @@ pub enum ActionV2 {
     Backoff(BackoffAction),
     /// Cancel pending jobs.
     CancelPending(CancelPendingAction),
+}
+
+impl PartialSchema for ActionV2 {
+    fn schema() -> RefOr<Schema> {
+        action_union(
+            "One action of a v2 decision: v1's three shapes and `cancel_pending`, told apart by \
+             `action_type`.",
+            &[
+                ("create", "CreateAction"),
+                ("delete", "DeleteAction"),
+                ("backoff", "BackoffAction"),
+                ("cancel_pending", "CancelPendingAction"),
+            ],
+        )
+    }
+}
+
+impl ToSchema for ActionV2 {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        ReconciliationActions::schemas(schemas);
+        schemas.push((
+            CancelPendingAction::name().into(),
+            CancelPendingAction::schema(),
+        ));
+    }
 }
 
 impl ActionV2 {
