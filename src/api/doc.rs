@@ -13,7 +13,7 @@ use super::problem::{FieldError, Problem};
 #[openapi(
     info(
         title = "prebuild-decider",
-        version = "1.0.0",
+        version = "1.0.1",
         description = "Tells a control plane how to keep pools of prebuilt workspaces at their \
             target size. Post a snapshot of a preset (its settings, running prebuilds, builds in \
             flight, recent failures) and get back its state and the action to take: create N, \

@@ -206,6 +206,18 @@ fn properties(doc: &Value, schema: &Value) -> Vec<(String, Value)> {
         .collect()
 }
 
+/// The required fields of a schema and of the schemas it references through `allOf`.
+fn required(doc: &Value, schema: &Value) -> Vec<Value> {
+    if let Some(reference) = schema["$ref"].as_str() {
+        let name = reference.trim_start_matches("#/components/schemas/");
+        return required(doc, &doc["components"]["schemas"][name]);
+    }
+    let own = schema["required"].as_array().into_iter().flatten().cloned();
+    let inherited = schema["allOf"].as_array().into_iter().flatten();
+    own.chain(inherited.flat_map(|member| required(doc, member)))
+        .collect()
+}
+
 /// An `allOf` whose members both define a property (as the v2 bodies once did with `preset`) is
 /// one no generator can merge: openapi-python-client drops the operation, openapi-generator keeps
 /// one of the two types. The v2 bodies are objects of their own instead.
@@ -294,5 +306,101 @@ async fn each_request_example_answers_200_as_is() {
         );
         let answer = post_json(&app, path, example).await;
         assert_eq!(answer.status, 200, "{path}: {}", answer.json);
+    }
+}
+
+/// The parts of a schema that decide what is on the wire: no descriptions, titles or examples.
+fn wire(schema: &Value) -> Value {
+    match schema {
+        Value::Object(object) => object
+            .iter()
+            .filter(|(key, _)| {
+                !matches!(
+                    key.as_str(),
+                    "description" | "title" | "example" | "examples"
+                )
+            })
+            .map(|(key, value)| (key.clone(), wire(value)))
+            .collect(),
+        Value::Array(items) => items.iter().map(wire).collect(),
+        other => other.clone(),
+    }
+}
+
+/// Adds `schema`'s name, and those of the schemas it references, to `names`.
+fn referenced(doc: &Value, schema: &Value, names: &mut std::collections::BTreeSet<String>) {
+    match schema {
+        Value::Object(object) => {
+            if let Some(reference) = object.get("$ref").and_then(Value::as_str) {
+                let name = reference.trim_start_matches("#/components/schemas/");
+                if names.insert(name.to_owned()) {
+                    referenced(doc, &doc["components"]["schemas"][name], names);
+                }
+            }
+            object
+                .values()
+                .for_each(|value| referenced(doc, value, names));
+        }
+        Value::Array(items) => items.iter().for_each(|item| referenced(doc, item, names)),
+        _ => {}
+    }
+}
+
+/// The README's compatibility policy, checked against the previous release's document (the one
+/// `scripts/clients.sh` also generates a Go client from): every answer it documents is answered
+/// the same way, and each answer schema is unchanged but for fields added to objects. An enum or
+/// a union of actions that grew, a field removed, retyped or no longer required fails here.
+#[test]
+fn answers_only_grow_from_the_previous_release() {
+    let previous: Value = serde_json::from_str(
+        &std::fs::read_to_string(format!(
+            "{}/clients/compat/openapi-previous.json",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let current = document();
+    let mut answers = std::collections::BTreeSet::new();
+    for (path, item) in previous["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            for (status, response) in operation["responses"].as_object().unwrap() {
+                let now = &current["paths"][path][method]["responses"][status];
+                assert_eq!(
+                    wire(&now["content"]),
+                    wire(&response["content"]),
+                    "{method} {path} {status}"
+                );
+                referenced(&previous, &response["content"], &mut answers);
+            }
+        }
+    }
+    assert!(answers.contains("DecisionV2") && answers.contains("Problem"));
+    for name in &answers {
+        let before = &previous["components"]["schemas"][name];
+        let after = &current["components"]["schemas"][name];
+        if before.get("properties").is_none() && before.get("allOf").is_none() {
+            assert_eq!(wire(after), wire(before), "{name} changed");
+            continue;
+        }
+        let fields: std::collections::BTreeMap<_, _> = properties(&current, after)
+            .into_iter()
+            .map(|(field, schema)| (field, wire(&schema)))
+            .collect();
+        for (field, schema) in properties(&previous, before) {
+            assert_eq!(
+                fields.get(&field),
+                Some(&wire(&schema)),
+                "{name}.{field} changed"
+            );
+        }
+        let still_required = required(&current, after);
+        for field in required(&previous, before) {
+            assert!(
+                still_required.contains(&field),
+                "{name}.{field} no longer required"
+            );
+        }
+        assert_eq!(after["type"], before["type"], "{name} changed type");
     }
 }
