@@ -6,13 +6,14 @@
 use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
-use utoipa::openapi::schema::{AllOfBuilder, Schema};
+use utoipa::openapi::schema::{self, ArrayBuilder, Schema};
 use utoipa::openapi::{Ref, RefOr};
 use utoipa::{PartialSchema, ToSchema};
 use uuid::Uuid;
 
 use crate::codec::model::{
-    BackoffAction, CreateAction, DeleteAction, ExplanationStep, ReconciliationState,
+    BackoffAction, CreateAction, DeleteAction, ExplanationStep, GlobalSnapshot, Preset,
+    PresetSnapshot, ReconciliationActions, ReconciliationState, action_union,
 };
 use crate::codec::wire::{GoDurationText, Int32, Object, Rfc3339, WireUuid};
 use crate::domain::v2 as domain;
@@ -160,15 +161,9 @@ pub enum CancelPendingTag {
 }
 
 /// One action of a v2 decision: v1's three shapes and `cancel_pending`, told apart by
-/// `action_type`.
-#[derive(Clone, Debug, Serialize, ToSchema, PartialEq, Eq)]
+/// `action_type`. Its schema is [`action_union`]'s.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 #[serde(untagged)]
-#[schema(discriminator(property_name = "action_type", mapping(
-    ("create" = "#/components/schemas/CreateAction"),
-    ("delete" = "#/components/schemas/DeleteAction"),
-    ("backoff" = "#/components/schemas/BackoffAction"),
-    ("cancel_pending" = "#/components/schemas/CancelPendingAction"),
-)))]
 pub enum ActionV2 {
     /// Create prebuilds.
     Create(CreateAction),
@@ -178,6 +173,31 @@ pub enum ActionV2 {
     Backoff(BackoffAction),
     /// Cancel pending jobs.
     CancelPending(CancelPendingAction),
+}
+
+impl PartialSchema for ActionV2 {
+    fn schema() -> RefOr<Schema> {
+        action_union(
+            "One action of a v2 decision: v1's three shapes and `cancel_pending`, told apart by \
+             `action_type`.",
+            &[
+                ("create", "CreateAction"),
+                ("delete", "DeleteAction"),
+                ("backoff", "BackoffAction"),
+                ("cancel_pending", "CancelPendingAction"),
+            ],
+        )
+    }
+}
+
+impl ToSchema for ActionV2 {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        ReconciliationActions::schemas(schemas);
+        schemas.push((
+            CancelPendingAction::name().into(),
+            CancelPendingAction::schema(),
+        ));
+    }
 }
 
 impl ActionV2 {
@@ -322,21 +342,77 @@ fn global_decision_v2_example() -> serde_json::Value {
     })
 }
 
-/// One preset's rows for v2: a v1 [`crate::codec::model::PresetSnapshot`] and v2's fields.
+// The v2 bodies are read as a v1 body plus v2's fields (`model::*V2Fields`), but documented as
+// one self-contained object each: an `allOf` of the two would define `preset` (or `presets`)
+// twice with different types, which client generators cannot merge (openapi-python-client
+// drops the operation; openapi-generator's Go types `preset` as v2's fields only, so a client
+// would post a preset without its id).
+
+/// `base`'s object schema with `more`'s properties after its own (a property both define keeps
+/// `base`'s) and both `required` lists.
+fn merged(base: RefOr<Schema>, more: RefOr<Schema>) -> schema::Object {
+    let (RefOr::T(Schema::Object(mut object)), RefOr::T(Schema::Object(more))) = (base, more)
+    else {
+        unreachable!("the v1 and v2 body types derive object schemas")
+    };
+    for (name, property) in more.properties {
+        object.properties.entry(name).or_insert(property);
+    }
+    object.required.extend(more.required);
+    object
+}
+
+/// A reference to the schema `name`, described.
+fn described_ref(name: &str, description: &str) -> RefOr<Schema> {
+    let mut reference = Ref::from_schema_name(name);
+    reference.description = description.into();
+    RefOr::Ref(reference)
+}
+
+/// A v2 preset row: v1's [`Preset`] fields and v2's [`PresetV2Fields`] in one object.
+pub struct PresetV2;
+
+impl PartialSchema for PresetV2 {
+    fn schema() -> RefOr<Schema> {
+        let mut preset = merged(Preset::schema(), PresetV2Fields::schema());
+        preset.description = Some(
+            "A preset row for v2 (Coder's `GetTemplatePresetsWithPrebuildsRow`): every field of \
+             v1's Preset, plus ttl, last_invalidated_at and scheduling_timezone."
+                .into(),
+        );
+        preset.example = Some(crate::codec::examples::v2_preset_snapshot()["preset"].clone());
+        preset.into()
+    }
+}
+
+impl ToSchema for PresetV2 {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("PresetV2")
+    }
+}
+
+/// One preset's rows for v2: a v1 [`PresetSnapshot`] with a [`PresetV2`] and v2's fields.
 pub struct PresetSnapshotV2;
 
 impl PartialSchema for PresetSnapshotV2 {
     fn schema() -> RefOr<Schema> {
-        AllOfBuilder::new()
-            .item(Ref::from_schema_name("PresetSnapshot"))
-            .item(Ref::from_schema_name("PresetSnapshotV2Fields"))
-            .description(Some(
-                "One preset's rows for v2: everything a v1 PresetSnapshot holds (the Go-native \
-                 spellings included), plus ttl, last_invalidated_at and scheduling_timezone on \
-                 the preset, and schedules, pending_count and is_hard_limited beside it.",
-            ))
-            .examples([crate::codec::examples::v2_preset_snapshot()])
-            .into()
+        let mut snapshot = merged(PresetSnapshot::schema(), PresetSnapshotV2Fields::schema());
+        snapshot.properties.insert(
+            "preset".into(),
+            described_ref(
+                "PresetV2",
+                "The preset row, with v2's fields (Go-native key: `Preset`).",
+            ),
+        );
+        snapshot.description = Some(
+            "One preset's rows for v2: everything a v1 PresetSnapshot holds (the Go-native \
+             spellings included), with v2's fields on the preset (PresetV2), plus schedules, \
+             pending_count and is_hard_limited beside it. Unknown fields are ignored."
+                .into(),
+        );
+        snapshot.example = None;
+        snapshot.examples = vec![crate::codec::examples::v2_preset_snapshot()];
+        snapshot.into()
     }
 }
 
@@ -346,21 +422,31 @@ impl ToSchema for PresetSnapshotV2 {
     }
 }
 
-/// Every preset's rows for v2: a v1 [`crate::codec::model::GlobalSnapshot`] and v2's lists.
+/// Every preset's rows for v2: a v1 [`GlobalSnapshot`] with [`PresetV2`]s and v2's lists.
 pub struct GlobalSnapshotV2;
 
 impl PartialSchema for GlobalSnapshotV2 {
     fn schema() -> RefOr<Schema> {
-        AllOfBuilder::new()
-            .item(Ref::from_schema_name("GlobalSnapshot"))
-            .item(Ref::from_schema_name("GlobalSnapshotV2Fields"))
-            .description(Some(
-                "Every preset's rows for v2: everything a v1 GlobalSnapshot holds, with v2's \
-                 preset fields on each preset, plus schedules (with preset_id), pending rows and \
-                 hard_limited preset ids, split per preset like v1's rows.",
-            ))
-            .examples([crate::codec::examples::v2_global_snapshot()])
-            .into()
+        let mut snapshot = merged(GlobalSnapshot::schema(), GlobalSnapshotV2Fields::schema());
+        snapshot.properties.insert(
+            "presets".into(),
+            ArrayBuilder::new()
+                .items(Ref::from_schema_name("PresetV2"))
+                .description(Some(
+                    "The preset rows, with v2's fields; decisions come back in this order.",
+                ))
+                .into(),
+        );
+        snapshot.description = Some(
+            "Every preset's rows for v2: everything a v1 GlobalSnapshot holds, with v2's fields \
+             on each preset (PresetV2), plus schedules (with preset_id), pending rows and \
+             hard_limited preset ids, split per preset like v1's rows. Unknown fields are \
+             ignored."
+                .into(),
+        );
+        snapshot.example = None;
+        snapshot.examples = vec![crate::codec::examples::v2_global_snapshot()];
+        snapshot.into()
     }
 }
 
