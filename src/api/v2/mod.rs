@@ -24,8 +24,10 @@ impl PartialSchema for PresetSnapshotV2 {
             .item(Ref::from_schema_name("PresetSnapshotV2Fields"))
             .description(Some(
                 "One preset's rows for v2: everything a v1 PresetSnapshot holds (the Go-native \
-                 spellings included), plus ttl, last_invalidated_at and scheduling_timezone on \
-                 the preset, and schedules, pending_count and is_hard_limited beside it.",
+                 spellings included, with v1's checks on v1's fields), plus ttl, \
+                 last_invalidated_at, scheduling_timezone and prebuild_status on the preset, and \
+                 schedules, pending_count and is_hard_limited beside it. v2's own values are \
+                 never refused: they are decided as upstream Coder decides them.",
             ))
             .examples([super::examples::v2_preset_snapshot()])
             .into()
@@ -49,7 +51,10 @@ impl PartialSchema for GlobalSnapshotV2 {
             .description(Some(
                 "Every preset's rows for v2: everything a v1 GlobalSnapshot holds, with v2's \
                  preset fields on each preset, plus schedules (with preset_id), pending rows and \
-                 hard_limited preset ids, split per preset like v1's rows.",
+                 hard_limited preset ids, split per preset as upstream Coder splits them (an \
+                 in_progress or pending row whose preset_id is null belongs to the preset whose \
+                 id is the nil UUID, as upstream compares it). No v2 value of one preset is \
+                 refused, so one row never takes away the others' decisions.",
             ))
             .examples([super::examples::v2_global_snapshot()])
             .into()
@@ -64,9 +69,10 @@ impl ToSchema for GlobalSnapshotV2 {
 
 /// Decide a preset by today's Coder rules
 ///
-/// v2 of the main call: expiry (TTL and invalidation, at `now`), the target from weekly schedules
-/// in the preset's timezone, backoff, cancelling pending jobs of an inactive preset, the hard
-/// limit, and a list of actions in order, with `can_skip`. Use v1 for the seed's rules exactly.
+/// v2 of the main call, decided as upstream Coder decides: expiry (TTL and invalidation, at
+/// `now`), the target from schedules in the preset's timezone (in Coder's full cron syntax),
+/// backoff, cancelling pending jobs of an inactive preset, the hard limit and a failed
+/// validation, and a list of actions in order, with `can_skip`. Use v1 for the seed's rules.
 #[utoipa::path(
     post,
     path = "/v2/presets/reconcile",
