@@ -281,9 +281,13 @@ pub async fn version() -> Json<model::VersionInfo> {
             },
             model::RuleSet {
                 name: "v2",
-                description: "Today's Coder rules: expiry (TTL, invalidation), weekly schedules in the \
-                    preset's timezone, cancel-pending, the hard limit, a list of actions, can_skip.",
-                source: "api-contract-v2.md, from Coder's newest reconciler and its tests",
+                description: "Today's Coder rules, as upstream's own code decides them: expiry (TTL, \
+                    invalidation), schedules in Coder's cron syntax in the preset's timezone, \
+                    cancel-pending, the hard limit and failed validation, a list of actions, \
+                    can_skip.",
+                source: "coder/coder coderd/prebuilds and enterprise reconciler at 199bdad, \
+                    coderd/schedule/cron at a8f92cb5, terraform-provider-coder at 35a52f29, \
+                    robfig/cron v3.0.1 (docs/v2.md)",
                 source_date: "2026-11",
             },
         ],

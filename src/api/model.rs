@@ -633,7 +633,7 @@ pub struct RuleSet {
     "commit": "1a2b3c4d5e6f",
     "rule_sets": [
         {"name": "v1", "description": "The seed: Coder's prebuilds reconciliation, exactly, quirks included.", "source": "coder/coder coderd/prebuilds/preset_snapshot.go", "source_date": "2025-07-03"},
-        {"name": "v2", "description": "Today's Coder rules: expiry, weekly schedules, cancel-pending, the hard limit, several actions.", "source": "api-contract-v2.md, from Coder's newest reconciler and its tests", "source_date": "2026-11"}
+        {"name": "v2", "description": "Today's Coder rules, as upstream's own code decides them: expiry, schedules in Coder's cron syntax, cancel-pending, the hard limit and failed validation, several actions.", "source": "coder/coder coderd/prebuilds and enterprise reconciler at 199bdad, coderd/schedule/cron at a8f92cb5, terraform-provider-coder at 35a52f29, robfig/cron v3.0.1 (docs/v2.md)", "source_date": "2026-11"}
     ]
 }))]
 pub struct VersionInfo {

@@ -1,4 +1,4 @@
-//! v2: today's Coder rules (`api-contract-v2.md`) beside v1, at `/v2/*`. The same errors,
+//! v2: today's Coder rules (`docs/v2.md`) beside v1, at `/v2/*`. The same errors,
 //! limits, query parameters and extractors as v1; v1's answers do not change.
 
 pub mod decide;

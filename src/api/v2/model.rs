@@ -1,4 +1,4 @@
-//! The JSON of v2 (`api-contract-v2.md`): v1's bodies plus v2's fields, and `DecisionV2`.
+//! The JSON of v2 (`docs/v2.md`): v1's bodies plus v2's fields, and `DecisionV2`.
 //!
 //! A v2 body is a v1 body with more fields, so it is read twice: once as v1 reads it (with v1's
 //! checks and pointers, unknown fields ignored), and once for the fields v2 adds, below.

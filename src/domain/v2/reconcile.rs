@@ -1,4 +1,4 @@
-//! The v2 decision: rules 1–6 of `api-contract-v2.md`, in the contract's order.
+//! The v2 decision: the rules of `docs/v2.md`, in upstream's order.
 //!
 //! The shape follows the seed (`calculate_state`, `calculate_actions`), grown the way Coder's own
 //! code grew: expired prebuilds are told apart at `now`, the target may come from a schedule,
