@@ -14,7 +14,6 @@
 //! - a delete of no prebuilds is no action;
 //! - upstream's `cancel_pending` has no count: v2's is the preset's first pending row's.
 
-use std::fmt::Write as _;
 use std::sync::OnceLock;
 
 use serde_json::{Value, json};
@@ -40,26 +39,9 @@ fn cases() -> &'static [Value] {
     })
 }
 
-/// Percent-encodes a query value: everything but RFC 3986's unreserved characters.
-fn encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() * 3);
-    for &b in value.as_bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
-    out
-}
-
 fn query(case: &Value) -> String {
-    let text = |key: &str| encode(case[key].as_str().expect("a string"));
-    format!(
-        "now={}&backoff_interval={}",
-        text("now"),
-        text("backoff_interval")
-    )
+    let text = |key: &str| case[key].as_str().expect("a string");
+    decision_query(text("now"), text("backoff_interval"))
 }
 
 /// The count of the first pending row naming `preset_id` (a null names the nil UUID), or 0.
