@@ -373,7 +373,19 @@ class Generator:
             return self.wall_ns + r.randint(-3 * DAY, 3 * DAY) // NS * NS + r.choice([0, 0, r.randrange(NS)])
         roll = r.random()
         zone = r.choice(zones) if zones else "UTC"
-        if roll < 0.35:
+        if roll < 0.2:
+            # Working hours on a weekday in one of the zones, when most templates' schedules hold.
+            day = dt.date(r.randint(2000, 2099), 1, 1) + dt.timedelta(days=r.randrange(365))
+            while day.weekday() > 4:
+                day += dt.timedelta(days=1)
+            try:
+                tz = zoneinfo.ZoneInfo(zone)
+            except Exception:  # noqa: BLE001  (a zone Python does not know: read in UTC)
+                tz = dt.timezone.utc
+            local = dt.datetime(day.year, day.month, day.day, r.randint(8, 18), r.randrange(60),
+                                r.randrange(60), tzinfo=tz)
+            return (local - EPOCH) // dt.timedelta(seconds=1) * NS + r.randrange(NS)
+        if roll < 0.4:
             ns = ns_of(r.randint(2000, 2099)) + r.randrange(365 * DAY)
         elif roll < 0.7:
             year = r.randint(2005, 2060)
