@@ -694,9 +694,12 @@ pub const RULE_SETS: [RuleSet; 2] = [
     },
     RuleSet {
         name: "v2",
-        description: "Today's Coder rules: expiry (TTL, invalidation), weekly schedules in the \
-            preset's timezone, cancel-pending, the hard limit, a list of actions, can_skip.",
-        source: "coder/coder coderd/prebuilds and coderd/schedule/cron, as docs/v2.md lists them",
+        description: "Today's Coder rules, as upstream's own code decides them: expiry (TTL, \
+            invalidation), schedules in Coder's cron syntax in the preset's timezone, \
+            cancel-pending, the hard limit and failed validation, a list of actions, can_skip.",
+        source: "coder/coder coderd/prebuilds and enterprise reconciler at 199bdad, \
+            coderd/schedule/cron at a8f92cb5, terraform-provider-coder at 35a52f29, \
+            robfig/cron v3.0.1 (docs/v2.md)",
         source_date: "2026-11",
     },
 ];
