@@ -5,7 +5,9 @@
 //! itself (serde would point at the object holding it). Their schemas still say `required`.
 
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::Schema;
+use utoipa::{PartialSchema, ToSchema};
 use uuid::Uuid;
 
 use super::wire::{
@@ -471,14 +473,9 @@ pub enum BackoffTag {
 }
 
 /// The one action to take (Coder's `ReconciliationActions`): exactly one of three shapes, told
-/// apart by `action_type`.
-#[derive(Clone, Debug, Serialize, ToSchema, PartialEq, Eq)]
+/// apart by `action_type`. Its schema is [`action_union`]'s.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 #[serde(untagged)]
-#[schema(discriminator(property_name = "action_type", mapping(
-    ("create" = "#/components/schemas/CreateAction"),
-    ("delete" = "#/components/schemas/DeleteAction"),
-    ("backoff" = "#/components/schemas/BackoffAction"),
-)))]
 pub enum ReconciliationActions {
     /// `{"action_type": "create", "create": n}`.
     Create(CreateAction),
@@ -486,6 +483,50 @@ pub enum ReconciliationActions {
     Delete(DeleteAction),
     /// `{"action_type": "backoff", "backoff_until": "..."}`.
     Backoff(BackoffAction),
+}
+
+/// The schema of a union of actions told apart by `action_type`: a `oneOf` of bare `$ref`s and
+/// a discriminator whose mapping names each variant. Bare, because client generators with partial
+/// OpenAPI 3.1 support (openapi-generator) read a `$ref` with a sibling keyword, such as the
+/// `description` utoipa's derive takes from a variant's doc comment, as an inline schema, and then
+/// cannot resolve the discriminator.
+pub(crate) fn action_union(description: &str, variants: &[(&str, &str)]) -> RefOr<Schema> {
+    use utoipa::openapi::schema::{Discriminator, OneOfBuilder};
+    let mapping = variants
+        .iter()
+        .map(|(tag, schema)| (*tag, format!("#/components/schemas/{schema}")));
+    variants
+        .iter()
+        .fold(OneOfBuilder::new(), |union, (_, schema)| {
+            union.item(utoipa::openapi::Ref::from_schema_name(*schema))
+        })
+        .description(Some(description))
+        .discriminator(Some(Discriminator::with_mapping("action_type", mapping)))
+        .into()
+}
+
+impl PartialSchema for ReconciliationActions {
+    fn schema() -> RefOr<Schema> {
+        action_union(
+            "The one action to take (Coder's `ReconciliationActions`): exactly one of three \
+             shapes, told apart by `action_type`.",
+            &[
+                ("create", "CreateAction"),
+                ("delete", "DeleteAction"),
+                ("backoff", "BackoffAction"),
+            ],
+        )
+    }
+}
+
+impl ToSchema for ReconciliationActions {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.extend([
+            (CreateAction::name().into(), CreateAction::schema()),
+            (DeleteAction::name().into(), DeleteAction::schema()),
+            (BackoffAction::name().into(), BackoffAction::schema()),
+        ]);
+    }
 }
 
 impl CreateAction {
@@ -653,9 +694,12 @@ pub const RULE_SETS: [RuleSet; 2] = [
     },
     RuleSet {
         name: "v2",
-        description: "Today's Coder rules: expiry (TTL, invalidation), weekly schedules in the \
-            preset's timezone, cancel-pending, the hard limit, a list of actions, can_skip.",
-        source: "coder/coder coderd/prebuilds and coderd/schedule/cron, as docs/v2.md lists them",
+        description: "Today's Coder rules, as upstream's own code decides them: expiry (TTL, \
+            invalidation), schedules in Coder's cron syntax in the preset's timezone, \
+            cancel-pending, the hard limit and failed validation, a list of actions, can_skip.",
+        source: "coder/coder coderd/prebuilds and enterprise reconciler at 199bdad, \
+            coderd/schedule/cron at a8f92cb5, terraform-provider-coder at 35a52f29, \
+            robfig/cron v3.0.1 (docs/v2.md)",
         source_date: "2026-11",
     },
 ];

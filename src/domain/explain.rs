@@ -10,7 +10,7 @@ use std::fmt;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Step {
     /// The rule's name: `backoff`, `active`, `inactive`, `delete_all`, `extraneous`, `create`,
-    /// and for v2 also `expiry`, `target`, `cancel_pending`, `hard_limit`.
+    /// and for v2 also `expiry`, `target`, `cancel_pending`, `hard_limit`, `validation_failed`.
     pub rule: &'static str,
     /// What the rule saw and decided, with its numbers.
     pub detail: String,

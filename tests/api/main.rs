@@ -12,4 +12,5 @@ mod process;
 mod production;
 mod provenance;
 mod socket;
+mod upstream;
 mod v2;

@@ -9,7 +9,7 @@ use crate::codec::pipeline::{DecisionInputs, Explain, new_decision_id, parse_pre
 use crate::codec::problem::{FieldError, Problem};
 use crate::codec::read::{self, Keys, MAX_FIELD_ERRORS, require};
 use crate::codec::wire::{GoDurationText, Object, Rfc3339};
-use crate::domain::v2::{self as domain, FieldV2, SnapshotErrorV2};
+use crate::domain::v2::{self as domain, SnapshotErrorV2};
 use crate::domain::{self as v1, Explanation};
 
 /// `POST /v2/presets/reconcile`.
@@ -153,6 +153,9 @@ fn preset_v2(preset: v1::Preset, fields: model::PresetV2Fields) -> domain::Prese
         ttl: fields.ttl.map(|ttl| ttl.0),
         last_invalidated_at: fields.last_invalidated_at.map(|at| at.0),
         scheduling_timezone: fields.scheduling_timezone,
+        prebuild_status: fields
+            .prebuild_status
+            .map_or_else(Default::default, Into::into),
     }
 }
 
@@ -175,20 +178,10 @@ fn schedule_rows(
         .collect()
 }
 
-/// The pointer of a v2 field in the body as sent.
-fn pointer(field: FieldV2, keys: &Keys) -> String {
-    match field {
-        FieldV2::Seed(field) => keys.pointer(field),
-        FieldV2::Ttl { preset } => format!("{}/ttl", keys.preset_pointer(preset)),
-        FieldV2::ScheduleDesiredInstances { row } => format!("/schedules/{row}/desired_instances"),
-        FieldV2::PendingCount => "/pending_count".to_owned(),
-        FieldV2::PendingRowCount { row } => format!("/pending/{row}/count"),
-    }
-}
-
+/// v2's own fields are never refused, so an error is one of v1's, at v1's pointer.
 fn snapshot_problem(error: &SnapshotErrorV2, keys: &Keys) -> Problem {
     Problem::invalid_body(vec![FieldError::at(
-        pointer(error.field(), keys),
+        keys.pointer(error.field()),
         error.to_string(),
     )])
 }
@@ -213,6 +206,7 @@ fn decision_answer(
             },
             schedule_error: state.schedule_error,
             hard_limited: state.hard_limited,
+            validation_failed: state.validation_failed,
         },
         actions: decision
             .actions

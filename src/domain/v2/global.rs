@@ -1,20 +1,23 @@
 //! The v2 global snapshot: every preset's rows in flat lists, split per preset.
 //!
 //! v1's four lists are checked and split by v1's own [`GlobalSnapshot::new`], so they are
-//! refused and assigned exactly as v1 does. v2's three lists are split beside them in one pass
-//! each over a hash index of preset IDs, with errors naming rows in the caller's positions. A
-//! preset's bad schedule is not an error here: it becomes that preset's `schedule_error`, and the
-//! other presets decide as usual.
+//! refused exactly as v1 does; v2's three lists are split beside them in one pass each over a
+//! hash index of preset IDs. The split is upstream's `FilterByPreset`: a schedule belongs to
+//! the preset named by its `preset_id`, and a preset takes its first backoff row and its first
+//! pending row (Coder's query gives one per preset). Upstream compares an in-progress or pending
+//! row's nullable preset ID without its null flag, so a null there names the preset whose ID is
+//! the nil UUID, `00000000-0000-0000-0000-000000000000`. Columns upstream never reads as null
+//! (a running row's `current_preset_id` is checked; a schedule's or backoff row's preset cannot
+//! be null in Coder's database) keep v1's rule: null names no preset.
+//! v2's values are never refused, and a preset's bad schedule becomes that preset's
+//! `schedule_error`: no row of one preset can take the other presets' decisions away.
 
 use std::collections::HashMap;
 
 use uuid::Uuid;
 
 use super::reconcile::{DecisionV2, PresetView};
-use super::snapshot::{
-    FieldV2, PendingCount, PresetAdditions, PresetV2, Schedule, SnapshotErrorV2, check_schedule,
-    check_ttl,
-};
+use super::snapshot::{PendingCount, PresetAdditions, PresetV2, Schedule, SnapshotErrorV2};
 use crate::domain::explain::{Explanation, NoTrace};
 use crate::domain::global::GlobalSnapshot;
 use crate::domain::go_time::{GoDuration, Timestamp};
@@ -33,7 +36,7 @@ pub struct GlobalRowsV2 {
     pub backoffs: Vec<Backoff>,
     /// Schedules; each belongs to the preset named by its `preset_id`, in list order.
     pub schedules: Vec<Schedule>,
-    /// Pending-job counts; a preset's rows are summed.
+    /// Pending-job counts; a preset takes the first row naming it.
     pub pending: Vec<PendingCount>,
     /// IDs of hard-limited presets.
     pub hard_limited: Vec<Uuid>,
@@ -53,21 +56,24 @@ pub struct GlobalSnapshotV2 {
 impl GlobalSnapshotV2 {
     /// Checks the lists and splits them per preset.
     ///
-    /// v1's checks run first, by v1's constructor (with v1's fields and positions); then each
-    /// preset's `ttl`, each schedule's `desired_instances` and each pending row's `count` must
-    /// be 0 or more, and a preset's pending rows must add up within int32. Every row is checked,
-    /// owned or not, as v1 checks its rows. Rows whose preset ID is null or not listed are
-    /// ignored, as are hard-limited IDs not listed.
+    /// v1's checks run on v1's lists, by v1's constructor (with v1's fields and positions).
+    /// Rows naming no listed preset are ignored, as are hard-limited IDs not listed.
     pub fn new(rows: GlobalRowsV2) -> Result<Self, SnapshotErrorV2> {
         let GlobalRowsV2 {
             presets,
             running,
-            in_progress,
+            mut in_progress,
             backoffs,
             schedules,
             pending,
             hard_limited,
         } = rows;
+
+        // `prebuild.PresetID.UUID == preset.ID`: a null is compared as the nil UUID.
+        let nullable = |id: Option<Uuid>| Some(id.unwrap_or(Uuid::nil()));
+        for row in &mut in_progress {
+            row.preset_id = nullable(row.preset_id);
+        }
 
         // Read before v1's constructor takes the list: v1 keeps its own row numbers private.
         // The first preset with an ID owns it, which is the only one once v1 refuses repeats.
@@ -86,34 +92,17 @@ impl GlobalSnapshotV2 {
         let seed_presets = presets.iter().map(|preset| preset.preset).collect();
         let seed = GlobalSnapshot::new(seed_presets, running, in_progress, backoffs)?;
 
-        for (index, preset) in presets.iter().enumerate() {
-            check_ttl(preset, index)?;
-        }
-
         let mut schedules_of: Vec<Vec<(usize, Schedule)>> = vec![Vec::new(); presets.len()];
         for (row, schedule) in schedules.into_iter().enumerate() {
-            check_schedule(&schedule, row)?;
             if let Some(index) = owner(schedule.preset_id) {
                 schedules_of[index].push((row, schedule));
             }
         }
 
-        let mut pending_of: Vec<i32> = vec![0; presets.len()];
-        for (row, pending) in pending.iter().enumerate() {
-            let field = FieldV2::PendingRowCount { row };
-            if pending.count < 0 {
-                return Err(SnapshotErrorV2::Negative {
-                    field,
-                    value: pending.count,
-                });
-            }
-            if let Some(index) = owner(pending.preset_id) {
-                pending_of[index] = pending_of[index].checked_add(pending.count).ok_or(
-                    SnapshotErrorV2::PendingSumPastInt32 {
-                        field,
-                        preset_id: presets[index].preset.id,
-                    },
-                )?;
+        let mut pending_of: Vec<Option<i32>> = vec![None; presets.len()];
+        for row in &pending {
+            if let Some(index) = owner(nullable(row.preset_id)) {
+                pending_of[index].get_or_insert(row.count);
             }
         }
 
@@ -133,7 +122,7 @@ impl GlobalSnapshotV2 {
                 PresetAdditions::new(
                     preset,
                     schedules.into_iter(),
-                    pending_count,
+                    pending_count.unwrap_or(0),
                     is_hard_limited,
                 )
             })

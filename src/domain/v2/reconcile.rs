@@ -1,4 +1,4 @@
-//! The v2 decision: rules 1–6 of `api-contract-v2.md`, in the contract's order.
+//! The v2 decision: the rules of `docs/v2.md`, in upstream's order.
 //!
 //! The shape follows the seed (`calculate_state`, `calculate_actions`), grown the way Coder's own
 //! code grew: expired prebuilds are told apart at `now`, the target may come from a schedule,
@@ -8,7 +8,7 @@
 use uuid::Uuid;
 
 use super::schedule::{Target, TargetSource};
-use super::snapshot::{PresetAdditions, PresetSnapshotV2, SnapshotErrorV2};
+use super::snapshot::{PrebuildStatus, PresetAdditions, PresetSnapshotV2, SnapshotErrorV2};
 use crate::domain::explain::{Explanation, NoTrace, Trace};
 use crate::domain::go_time::{GoDuration, Timestamp};
 use crate::domain::reconcile::{ReconciliationActions, ReconciliationState};
@@ -27,9 +27,9 @@ pub struct StateV2 {
     /// Live running prebuilds that are ready to be claimed, when the preset is active; 0
     /// otherwise. Expired ones are not counted: they are about to be deleted.
     pub eligible: i32,
-    /// Live running prebuilds beyond `desired` (`max(live − desired, 0)`), when the preset is
-    /// active; 0 otherwise. Expired ones are deleted by their own action, so they are not
-    /// extraneous.
+    /// Live running prebuilds beyond `desired` (`max(live − desired, 0)`, in int32 as upstream
+    /// computes it), when the preset is active; 0 otherwise. Expired ones are deleted by their
+    /// own action, so they are not extraneous. With a negative target it exceeds `live`.
     pub extraneous: i32,
     /// Builds starting (every in-progress row of the preset, as in v1).
     pub starting: i32,
@@ -47,6 +47,8 @@ pub struct StateV2 {
     pub schedule_error: Option<String>,
     /// Whether the preset is hard-limited (so it creates nothing).
     pub hard_limited: bool,
+    /// Whether the preset's `prebuild_status` is `validation_failed` (so it creates nothing).
+    pub validation_failed: bool,
 }
 
 impl StateV2 {
@@ -211,7 +213,8 @@ impl PresetView<'_> {
                 .zip(expired)
                 .filter(|&(prebuild, &is_expired)| prebuild.ready && !is_expired)
                 .count() as i32;
-            state.extraneous = (live - state.desired).max(0);
+            // In int32 as upstream computes it: a target near -2147483648 wraps to 0 here.
+            state.extraneous = live.wrapping_sub(state.desired).max(0);
         }
         StateV2 {
             actual: state.actual,
@@ -226,6 +229,7 @@ impl PresetView<'_> {
             target_source: target.source,
             schedule_error: target.schedule_error,
             hard_limited: self.additions.is_hard_limited,
+            validation_failed: self.additions.prebuild_status == PrebuildStatus::ValidationFailed,
         }
     }
 
@@ -335,7 +339,8 @@ impl PresetView<'_> {
 
     /// Rule 5: delete the expired prebuilds (input order), then the oldest extraneous live ones,
     /// then create what is missing beyond the live ones and those starting, unless the preset
-    /// is hard-limited. Pending jobs are left alone: they belong to an active version.
+    /// is hard-limited or failed validation. Pending jobs are left alone: they belong to an
+    /// active version.
     fn handle_active_template_version(
         &self,
         expired: &[bool],
@@ -359,13 +364,15 @@ impl PresetView<'_> {
                     .collect(),
             ));
         }
-        if state.extraneous > 0 {
+        // With a negative target and nothing live, upstream's decision holds a delete of no
+        // prebuilds, which does nothing; it is left out here.
+        if state.extraneous > 0 && !live_rows.is_empty() {
             trace.step("extraneous", || {
                 format!(
                     "{} live, {} desired: delete the oldest {}",
                     live_rows.len(),
                     state.desired,
-                    state.extraneous
+                    state.extraneous.min(live_rows.len() as i32)
                 )
             });
             actions.push(ActionV2::Delete(oldest_first(
@@ -373,41 +380,63 @@ impl PresetView<'_> {
                 state.extraneous as usize,
             )));
         }
-        // In i64: with extraneous live prebuilds, desired − live − starting can pass int32.
-        let live = live_rows.len() as i64;
-        let to_create = (i64::from(state.desired) - live - i64::from(state.starting)).max(0) as i32;
-        // Deliberate: upstream computes this create and its reconciler drops it for a
-        // hard-limited preset; here the decision itself leaves it out.
+        // At most the running count, which v1's checks cap at i32::MAX.
+        let live = live_rows.len() as i32;
+        // Upstream computes the create in int32, which wraps past its range, and its reconciler
+        // then clamps it to the target; with any count a deployment has, neither changes it.
+        let computed = state
+            .desired
+            .wrapping_sub(live)
+            .wrapping_sub(state.starting);
+        let to_create = computed.min(state.desired).max(0);
         let arithmetic = || {
-            format!(
-                "{} desired − {live} live − {} starting = {}",
-                state.desired,
-                state.starting,
-                i64::from(state.desired) - live - i64::from(state.starting)
-            )
+            let exact = i64::from(state.desired) - i64::from(live) - i64::from(state.starting);
+            let mut text = format!(
+                "{} desired − {live} live − {} starting = {exact}",
+                state.desired, state.starting
+            );
+            if i64::from(computed) != exact {
+                text += &format!(" ({computed} in int32, as upstream computes it)");
+            }
+            if computed > state.desired {
+                text += &format!(", at most the target {}", state.desired);
+            }
+            text
         };
-        if to_create > 0 && self.additions.is_hard_limited {
+        // Deliberate: upstream computes this create and its reconciler drops it for a
+        // hard-limited preset, or one whose prebuild status is validation_failed; here the
+        // decision itself leaves it out.
+        if to_create > 0 && state.hard_limited {
             trace.step("hard_limit", || {
                 format!(
                     "{}: would create {to_create}, but the preset is hard-limited",
                     arithmetic()
                 )
             });
+        } else if to_create > 0 && state.validation_failed {
+            trace.step("validation_failed", || {
+                format!(
+                    "{}: would create {to_create}, but the preset's prebuild_status is \
+                     validation_failed (until a new template version is promoted)",
+                    arithmetic()
+                )
+            });
         } else {
             trace.step("create", || format!("{}: create {to_create}", arithmetic()));
-        }
-        if to_create > 0 && !self.additions.is_hard_limited {
-            actions.push(ActionV2::Create(to_create));
+            if to_create > 0 {
+                actions.push(ActionV2::Create(to_create));
+            }
         }
         actions
     }
 
-    /// Rule 6: only an inactive preset with nothing running, nothing pending and no backoff row
-    /// (whatever it counts) may be skipped; hard-limited or not does not matter.
+    /// Rule 6: only an inactive preset with nothing running, nothing pending (a count of 0 or
+    /// less) and no backoff row (whatever it counts) may be skipped; hard-limited or not, and
+    /// the prebuild status, do not matter.
     fn can_skip(&self) -> bool {
         !self.is_active()
             && self.running().is_empty()
-            && self.additions.pending_count == 0
+            && self.additions.pending_count <= 0
             && self.seed.backoff().is_none()
     }
 

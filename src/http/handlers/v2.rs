@@ -9,9 +9,10 @@ use crate::http::extract::{DecisionParams, DecisionQuery, JsonBody};
 
 /// Decide a preset by today's Coder rules
 ///
-/// v2 of the main call: expiry (TTL and invalidation, at `now`), the target from weekly schedules
-/// in the preset's timezone, backoff, cancelling pending jobs of an inactive preset, the hard
-/// limit, and a list of actions in order, with `can_skip`. Use v1 for the seed's rules exactly.
+/// v2 of the main call, decided as upstream Coder decides: expiry (TTL and invalidation, at
+/// `now`), the target from schedules in the preset's timezone (in Coder's full cron syntax),
+/// backoff, cancelling pending jobs of an inactive preset, the hard limit and a failed
+/// validation, and a list of actions in order, with `can_skip`. Use v1 for the seed's rules.
 #[utoipa::path(
     post,
     path = "/v2/presets/reconcile",
