@@ -34,7 +34,9 @@ use criterion::{
 };
 use prebuild_decider::codec::pipeline::{self as decide, DecisionInputs};
 use prebuild_decider::codec::v2::{chart, forecast};
-use prebuild_decider::domain::v2::{PresetRowsV2, PresetSnapshotV2, PresetV2, Schedule, Window};
+use prebuild_decider::domain::v2::{
+    PrebuildStatus, PresetRowsV2, PresetSnapshotV2, PresetV2, Schedule, Window,
+};
 use prebuild_decider::domain::{
     Backoff, GoDuration, InProgressCount, Preset, PresetSnapshot, RunningPrebuild, Timestamp,
     Transition,
@@ -395,6 +397,7 @@ fn forecast_inputs() -> (Vec<u8>, PresetSnapshotV2) {
             ttl: Some(86_400),
             last_invalidated_at: Some(at("2025-06-01T00:00:00Z")),
             scheduling_timezone: Some("America/Los_Angeles".to_owned()),
+            prebuild_status: PrebuildStatus::Healthy,
         },
         running: vec![
             running(

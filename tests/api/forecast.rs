@@ -309,6 +309,22 @@ mod schedules {
     }
 }
 
+#[tokio::test]
+async fn a_negative_target_is_forecast_as_it_is_and_holds_no_instance() {
+    let app = app();
+    let body = preset(true, 1, "UTC", &[("* 9 * * *", -1)]);
+    let forecast = forecast(&app, &body, "2025-06-02T00:00:00Z", "2025-06-03T00:00:00Z").await;
+    assert_eq!(
+        at_target(&forecast, -1),
+        [(
+            "2025-06-02T09:00:00Z".to_owned(),
+            "2025-06-02T10:00:00Z".to_owned()
+        )]
+    );
+    assert_eq!(forecast["min_target"], -1);
+    assert_eq!(forecast["instance_hours"], json!(23.0));
+}
+
 mod daylight_saving {
     use super::*;
 
@@ -670,10 +686,19 @@ mod bad_input {
         let app = app();
         let malformed = same_problem(&app, r#"{"preset": {"id": }"#).await;
         assert_eq!(malformed["status"], 400);
-        let mut body = preset(true, 1, "UTC", &[("* 9 * * *", -1)]);
+        let mut body = preset(true, 1, "UTC", &[]);
+        body["schedules"] = json!([{"cron_expression": "* 9 * * *", "desired_instances": "three"}]);
         let invalid = same_problem(&app, &body.to_string()).await;
         assert_eq!(invalid["status"], 422);
-        body = preset(true, -1, "UTC", &[]);
+        assert_eq!(
+            invalid["errors"][0]["pointer"],
+            "/schedules/0/desired_instances"
+        );
+        body = preset(true, 1, "UTC", &[]);
+        body["running"] = json!([
+            running_row(1, "2025-06-01T00:00:00Z"),
+            running_row(1, "2025-06-01T00:00:00Z")
+        ]);
         assert_eq!(same_problem(&app, &body.to_string()).await["status"], 422);
         body = preset(true, 1, "UTC", &[]);
         body["schedules"] = json!([{"desired_instances": 1}]);

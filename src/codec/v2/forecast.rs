@@ -199,7 +199,8 @@ pub struct PresetForecast {
     pub active: bool,
     /// The preset's `desired_instances`: the target where no schedule matches.
     pub desired_instances: i32,
-    /// Why schedules were set aside, as a decision in the window says it, or null.
+    /// Why schedules were set aside or skipped, as every decision in the window says it, or
+    /// null.
     pub schedule_error: Option<String>,
     /// Target × hours, summed over the window (a negative target counts as 0): the capacity the
     /// pool holds.

@@ -8,9 +8,11 @@
 //! # Why asking at a few instants is exact
 //!
 //! A schedule names whole hours (its minute is `*`), and a target is read from the wall clock
-//! of the preset's timezone: its month, day, weekday and hour. The matcher reads that wall clock
-//! either at `now` itself, or at the start of the minute `now` falls in, cut in absolute time (as
-//! Go's `Truncate` does upstream). Either way the target can change only
+//! of the preset's timezone: its month, day, weekday and hour. The matcher
+//! (`CronSchedule::is_within_range`, as upstream's `IsWithinRange`) reads that wall clock at the
+//! start of the minute `now` falls in, cut in absolute time as Go's `Truncate` does (in a zone
+//! whose offset has seconds, that start is never a whole local minute, and nothing matches).
+//! So the target can change only
 //!
 //! 1. where the local hour changes while the UTC offset holds: at a local-hour boundary;
 //! 2. where the UTC offset changes (a daylight-saving or other change of the zone's offset);
@@ -18,8 +20,9 @@
 //!    `now` falls in first sees it (only different from the instant itself when the offset has
 //!    seconds, as some zones' local mean times have, or a change falls inside a minute).
 //!
-//! Between two consecutive such instants, the offset and the local hour are fixed, and so is the
-//! minute-start's local hour, so the target is constant. The forecast therefore asks the
+//! Between two consecutive such instants, the offset and the local hour are fixed, and so are
+//! the local hour and second of every minute's start, so the target is constant. (The one other
+//! case the matcher treats apart, Go's zero time, is before [`Window::EARLIEST`].) The forecast therefore asks the
 //! decision's code at `from` and at each of these instants inside the window, and merges equal
 //! neighbours. Offset changes are found by asking the zone's offset at every local-hour step and
 //! bisecting to the second where it changed (the zone database changes offsets on whole
@@ -112,9 +115,11 @@ impl Window {
     pub const MAX_DAYS: i64 = 92;
     /// The window's length when only `from` is given.
     pub const DEFAULT_DAYS: i64 = 7;
-    /// The earliest instant a window may start at. A day after year 0 begins, so that every
-    /// local time, in any offset, is in a year RFC 3339 can write.
-    pub const EARLIEST: &str = "0000-01-02T00:00:00Z";
+    /// The earliest instant a window may start at: the end of the first minute of year 1, so
+    /// that every local time, in any offset, is in a year RFC 3339 can write, and the window
+    /// leaves out Go's zero time, the one minute where upstream's match answers what robfig's
+    /// search returns when it finds nothing (see `CronSchedule::is_within_range`).
+    pub const EARLIEST: &str = "0001-01-01T00:01:00Z";
     /// The latest instant a window may end at. A day before year 9999 ends, for the same reason.
     pub const LATEST: &str = "9999-12-31T00:00:00Z";
 
@@ -597,7 +602,7 @@ fn sum(presets: &[PresetForecast], window: Window) -> Vec<TotalInterval> {
 mod tests {
     use super::*;
     use crate::domain::Preset;
-    use crate::domain::v2::{PresetRowsV2, PresetV2, Schedule};
+    use crate::domain::v2::{PrebuildStatus, PresetRowsV2, PresetV2, Schedule};
 
     /// A preset snapshot in `timezone` with these schedules, `desired_instances` 1.
     fn snapshot(active: bool, timezone: &str, schedules: &[(&str, i32)]) -> PresetSnapshotV2 {
@@ -613,6 +618,7 @@ mod tests {
                 ttl: None,
                 last_invalidated_at: None,
                 scheduling_timezone: Some(timezone.to_owned()),
+                prebuild_status: PrebuildStatus::default(),
             },
             running: Vec::new(),
             in_progress: Vec::new(),
@@ -645,7 +651,7 @@ mod tests {
 
     #[test]
     fn the_forecast_is_the_decision_at_every_minute_and_around_every_change() {
-        let cases: [(&str, &str, &[(&str, i32)]); 7] = [
+        let cases: [(&str, &str, &[(&str, i32)]); 11] = [
             (
                 "America/Los_Angeles",
                 "2025-03-07T00:00:00Z",
@@ -681,6 +687,25 @@ mod tests {
                 "Africa/Monrovia",
                 "1971-06-01T00:00:00Z",
                 &[("* 9-17 * * *", 4)],
+            ),
+            // Steps, names and `?`, and a schedule skipped beside one that applies.
+            (
+                "UTC",
+                "2025-06-01T00:00:00Z",
+                &[("* 8-18/3 ? * MON-FRI", 3)],
+            ),
+            (
+                "America/New_York",
+                "2025-03-07T00:00:00Z",
+                &[("* 9 * * *", 2), ("* 25 * * *", 5)],
+            ),
+            // Negative targets, used as they are.
+            ("UTC", "2025-06-01T00:00:00Z", &[("* 9-17 * * 1-5", -2)]),
+            // The earliest window: a schedule for 30 February never matches after Go's zero time.
+            (
+                "UTC",
+                Window::EARLIEST,
+                &[("* * 30 2 *", 9), ("* 0 * * *", 2)],
             ),
         ];
         for (timezone, from, schedules) in cases {
