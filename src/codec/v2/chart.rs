@@ -55,6 +55,36 @@ pub fn global_svg(forecast: &GlobalForecast) -> String {
     svg
 }
 
+/// The chart as the OpenAPI document states it: an `svg` document (a string), so Swagger UI's
+/// sample of it reads as one.
+pub struct SvgChart;
+
+impl utoipa::PartialSchema for SvgChart {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        use utoipa::openapi::xml::XmlBuilder;
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some(
+                "The forecast as an SVG document: the target over time, local-time day and hour \
+                 ticks, schedule boundaries and clock changes marked, instance-hours in the title.",
+            ))
+            .xml(Some(
+                XmlBuilder::new()
+                    .name(Some("svg"))
+                    .namespace(Some("http://www.w3.org/2000/svg"))
+                    .build(),
+            ))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for SvgChart {
+    fn name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("SvgChart")
+    }
+}
+
 type Drawn = Result<(), Box<dyn Error>>;
 
 fn draw_preset(svg: &mut String, forecast: &PresetForecast) -> Drawn {

@@ -651,7 +651,9 @@ mod tests {
 
     #[test]
     fn the_forecast_is_the_decision_at_every_minute_and_around_every_change() {
-        let cases: [(&str, &str, &[(&str, i32)]); 11] = [
+        // (timezone, window start, schedules)
+        type Case<'a> = (&'a str, &'a str, &'a [(&'a str, i32)]);
+        let cases: [Case; 11] = [
             (
                 "America/Los_Angeles",
                 "2025-03-07T00:00:00Z",

@@ -234,7 +234,7 @@ impl IntoResponses for ForecastProblems {
         (status = 200, description = "The preset's forecast, as JSON or as an SVG chart.",
             content(
                 (forecast::PresetForecast = "application/json"),
-                (String = "image/svg+xml", example = json!("<svg xmlns=\"http://www.w3.org/2000/svg\" …>…</svg>"))
+                (chart::SvgChart = "image/svg+xml", example = json!("…"))
             ),
             headers(("Vary" = String, description = "`accept`: the format follows `Accept` when `format` is not given."))),
         ForecastProblems,
@@ -274,7 +274,7 @@ pub async fn preset_forecast(
         (status = 200, description = "Every preset's forecast and the pool's, as JSON or as an SVG chart.",
             content(
                 (forecast::GlobalForecast = "application/json"),
-                (String = "image/svg+xml", example = json!("<svg xmlns=\"http://www.w3.org/2000/svg\" …>…</svg>"))
+                (chart::SvgChart = "image/svg+xml", example = json!("…"))
             ),
             headers(("Vary" = String, description = "`accept`: the format follows `Accept` when `format` is not given."))),
         ForecastProblems,
