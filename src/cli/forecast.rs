@@ -188,7 +188,8 @@ fn preset_text(forecast: &PresetForecast) -> String {
             .map(|interval| i64::from(interval.target))
     };
     out.push('\n');
-    out.push_str(&day_chart(forecast.window, timezone, target_at));
+    let title = format!("Target by local hour ({timezone})");
+    out.push_str(&day_chart(&title, forecast.window, timezone, target_at));
     out
 }
 
@@ -262,7 +263,12 @@ fn global_text(forecast: &GlobalForecast) -> String {
             .map(|interval| interval.instances)
     };
     out.push('\n');
-    out.push_str(&day_chart(forecast.window, Tz::UTC, target_at));
+    out.push_str(&day_chart(
+        "The pool's size by hour (UTC)",
+        forecast.window,
+        Tz::UTC,
+        target_at,
+    ));
     out
 }
 
@@ -271,6 +277,7 @@ fn global_text(forecast: &GlobalForecast) -> String {
 /// eighths of the greatest as blocks; blank outside the window, `-` for an hour the clocks skip,
 /// and a note where one is repeated (its first occurrence is shown).
 fn day_chart(
+    title: &str,
     window: Window,
     timezone: Tz,
     target_at: impl Fn(DateTime<Utc>) -> Option<i64>,
@@ -345,7 +352,7 @@ fn day_chart(
     } else {
         format!("eighths of {most} (. for 0 or less)")
     };
-    let _ = writeln!(out, "Target by local hour ({timezone}): {key}");
+    let _ = writeln!(out, "{title}: {key}");
     let _ = writeln!(out, "{:<15}0     6     12    18", "");
     for (day, cells, repeated) in &days {
         let mut row = String::new();

@@ -833,6 +833,41 @@ mod global {
     }
 
     #[tokio::test]
+    async fn a_chart_of_many_presets_shows_the_first_seven_and_the_others_together() {
+        let app = app();
+        let ids: Vec<String> = (1..=12)
+            .map(|n| format!("0196a3b2-0000-7000-8000-{n:012}"))
+            .collect();
+        let body = json!({
+            "presets": ids.iter().map(|id| json!({"id": id, "using_active_version": true,
+                "deleted": false, "deprecated": false, "desired_instances": 1,
+                "scheduling_timezone": "UTC"})).collect::<Vec<_>>(),
+            "running": [], "in_progress": [], "backoffs": [],
+            "schedules": ids.iter().map(|id| owned(id, "* 9-18 * * 1-5", 2)).collect::<Vec<_>>()
+        });
+        let window = query(WEEK.0, WEEK.1);
+        let answer = post_json(&app, &format!("{GLOBAL}?{window}&format=svg"), &body).await;
+        let text = String::from_utf8(answer.bytes).unwrap();
+        let document = roxmltree::Document::parse(&text).unwrap();
+        let texts: Vec<_> = document
+            .descendants()
+            .filter(|n| n.has_tag_name("text"))
+            .filter_map(|n| n.text())
+            .map(str::trim)
+            .collect();
+        // 12 presets of 118 h at 1 and 50 h at 2.
+        assert!(
+            texts.contains(&"2,616 instance-hours in 7 days, pool of 12 to 24: 12 presets"),
+            "{texts:?}"
+        );
+        assert_eq!(texts.iter().filter(|t| t.starts_with("preset ")).count(), 7);
+        assert!(
+            texts.contains(&"5 other presets (1,090 instance-hours)"),
+            "{texts:?}"
+        );
+    }
+
+    #[tokio::test]
     async fn a_global_forecast_is_also_a_chart() {
         let app = app();
         let window = query("2025-06-02T00:00:00Z", "2025-06-09T00:00:00Z");

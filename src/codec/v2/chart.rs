@@ -249,27 +249,38 @@ fn draw_global(svg: &mut String, forecast: &GlobalForecast) -> Drawn {
     );
     let mut chart = chart(&plot, &title, &axis, low, high)?;
 
-    // Each preset's target stacked on those before it, between every instant any changes.
-    let mut bounds: Vec<DateTime<Utc>> = forecast
-        .presets
+    // The first presets' targets stacked, each on those before it, and the others' together on
+    // top (the pool's total less the first ones), between every instant any of them changes.
+    let shown = &forecast.presets[..shown_presets(forecast)];
+    let mut bounds: Vec<DateTime<Utc>> = shown
         .iter()
         .flat_map(|p| p.intervals.iter().map(|i| i.from))
+        .chain(forecast.total.iter().map(|i| i.from))
         .chain(std::iter::once(forecast.window.to()))
         .collect();
     bounds.sort_unstable();
     bounds.dedup();
-    let mut cursors = vec![0usize; forecast.presets.len()];
-    // Per preset, its blocks as (x0, x1, base, height); a block grows while neither changes.
-    let mut stacked: Vec<Vec<(f64, f64, f64, f64)>> = vec![Vec::new(); forecast.presets.len()];
+    let mut cursors = vec![0usize; shown.len()];
+    let mut total_cursor = 0;
+    // Per layer, its blocks as (x0, x1, base, height); a block grows while neither changes.
+    let mut stacked: Vec<Vec<(f64, f64, f64, f64)>> = vec![Vec::new(); shown.len() + 1];
     for span in bounds.windows(2) {
         let (x0, x1) = (axis.x(span[0]), axis.x(span[1]));
+        while forecast.total[total_cursor].to <= span[0] {
+            total_cursor += 1;
+        }
+        let total = forecast.total[total_cursor].instances as f64;
         let mut base = 0.0;
-        for (index, preset) in forecast.presets.iter().enumerate() {
-            while preset.intervals[cursors[index]].to <= span[0] {
-                cursors[index] += 1;
-            }
-            let height = f64::from(preset.intervals[cursors[index]].target.max(0));
-            let blocks = &mut stacked[index];
+        for (layer, blocks) in stacked.iter_mut().enumerate() {
+            let height = match shown.get(layer) {
+                Some(preset) => {
+                    while preset.intervals[cursors[layer]].to <= span[0] {
+                        cursors[layer] += 1;
+                    }
+                    f64::from(preset.intervals[cursors[layer]].target.max(0))
+                }
+                None => total - base,
+            };
             match blocks.last_mut() {
                 Some(last) if last.1 == x0 && last.2 == base && last.3 == height => last.1 = x1,
                 _ if height > 0.0 => blocks.push((x0, x1, base, height)),
@@ -278,8 +289,8 @@ fn draw_global(svg: &mut String, forecast: &GlobalForecast) -> Drawn {
             base += height;
         }
     }
-    for (index, blocks) in stacked.into_iter().enumerate() {
-        let colour = PALETTE[index % PALETTE.len()].mix(0.55).filled();
+    for (layer, blocks) in stacked.into_iter().enumerate() {
+        let colour = layer_colour(layer, shown.len()).mix(0.55).filled();
         chart.draw_series(blocks.into_iter().map(|(x0, x1, base, height)| {
             Rectangle::new([(x0, base), (x1, base + height)], colour)
         }))?;
@@ -313,13 +324,13 @@ fn draw_global(svg: &mut String, forecast: &GlobalForecast) -> Drawn {
 }
 
 fn global_legend(forecast: &GlobalForecast) -> Vec<(LegendMark, String)> {
-    let mut legend: Vec<(LegendMark, String)> = forecast
-        .presets
+    let shown = shown_presets(forecast);
+    let mut legend: Vec<(LegendMark, String)> = forecast.presets[..shown]
         .iter()
         .enumerate()
-        .map(|(index, preset)| {
+        .map(|(layer, preset)| {
             (
-                LegendMark::Area(PALETTE[index % PALETTE.len()]),
+                LegendMark::Area(layer_colour(layer, shown)),
                 format!(
                     "preset {}: {} to {} ({} instance-hours)",
                     preset.preset_id,
@@ -330,6 +341,18 @@ fn global_legend(forecast: &GlobalForecast) -> Vec<(LegendMark, String)> {
             )
         })
         .collect();
+    let others = &forecast.presets[shown..];
+    if !others.is_empty() {
+        let hours: f64 = others.iter().map(PresetForecast::instance_hours).sum();
+        legend.push((
+            LegendMark::Area(DEFAULT_COLOUR),
+            format!(
+                "{} other presets ({} instance-hours)",
+                others.len(),
+                number(hours)
+            ),
+        ));
+    }
     legend.push((LegendMark::Line(LINE_COLOUR), "pool total".to_owned()));
     if forecast
         .presets
@@ -342,6 +365,25 @@ fn global_legend(forecast: &GlobalForecast) -> Vec<(LegendMark, String)> {
         ));
     }
     legend
+}
+
+/// How many presets the global chart shows one by one: all when they fit the palette, else one
+/// fewer than it holds, the rest shown together.
+fn shown_presets(forecast: &GlobalForecast) -> usize {
+    if forecast.presets.len() <= PALETTE.len() {
+        forecast.presets.len()
+    } else {
+        PALETTE.len() - 1
+    }
+}
+
+/// A layer's colour: a preset's from the palette, the other presets' grey.
+fn layer_colour(layer: usize, shown: usize) -> RGBColor {
+    if layer < shown {
+        PALETTE[layer]
+    } else {
+        DEFAULT_COLOUR
+    }
 }
 
 type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<HourAxis, RangedCoordf64>>;
@@ -416,7 +458,10 @@ fn chart<'a, 'b>(
         .y_label_formatter(&whole)
         .y_labels(span.clamp(2, 11) + 1)
         .y_max_light_lines(0)
-        .x_desc(format!("local time, {}", axis.timezone.name()))
+        .x_desc(match axis.timezone {
+            Tz::UTC => "time, UTC".to_owned(),
+            timezone => format!("local time, {}", timezone.name()),
+        })
         .y_desc("instances")
         .label_style((FONT, 12))
         .axis_desc_style((FONT, 13))
@@ -534,13 +579,24 @@ fn y_range(values: impl Iterator<Item = i64>) -> (f64, f64) {
     (low as f64, (high + headroom) as f64)
 }
 
-/// A number of hours as the title shows it: whole when it is, else to two places.
+/// A number of hours as the title shows it: whole when it is, else to two places, with its
+/// thousands grouped (`10,500`).
 fn number(value: f64) -> String {
-    if (value - value.round()).abs() < 1e-6 {
+    let text = if (value - value.round()).abs() < 1e-6 {
         format!("{value:.0}")
     } else {
         format!("{value:.2}")
+    };
+    let (whole, fraction) = text.split_at(text.find('.').unwrap_or(text.len()));
+    let (sign, digits) = whole.split_at(usize::from(whole.starts_with('-')));
+    let mut grouped = String::with_capacity(text.len() + digits.len() / 3);
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(digit);
     }
+    format!("{sign}{grouped}{fraction}")
 }
 
 /// The window's length in words: `7 days`, `1 day`, `36 hours`, `20 minutes`.
@@ -656,5 +712,22 @@ impl TimeAxis {
     /// The x of an instant.
     fn x(&self, at: DateTime<Utc>) -> f64 {
         hours(self.start, at)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn numbers_are_whole_when_they_are_and_grouped_by_thousands() {
+        for (value, text) in [
+            (0.0, "0"),
+            (242.0, "242"),
+            (10_500.0, "10,500"),
+            (1_234_567.5, "1,234,567.50"),
+            (0.25, "0.25"),
+            (-1500.0, "-1,500"),
+        ] {
+            assert_eq!(super::number(value), text);
+        }
     }
 }

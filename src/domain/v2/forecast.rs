@@ -550,41 +550,36 @@ fn abbreviation(offset: &chrono_tz::TzOffset) -> String {
     }
 }
 
-/// The presets' targets summed over the window, as a step function (negative targets as 0).
+/// The presets' targets summed over the window, as a step function (negative targets as 0): a
+/// sweep over every preset's changes, each a change of the sum, so its cost grows with the
+/// number of changes, not with presets × changes.
 fn sum(presets: &[PresetForecast], window: Window) -> Vec<TotalInterval> {
-    let mut instants: Vec<DateTime<Utc>> = presets
+    let held = |interval: &ForecastInterval| i64::from(interval.target.max(0));
+    let mut changes: Vec<(DateTime<Utc>, i64)> = presets
         .iter()
         .flat_map(|forecast| {
             forecast
                 .intervals
-                .iter()
-                .skip(1)
-                .map(|interval| interval.from)
+                .windows(2)
+                .map(move |pair| (pair[1].from, held(&pair[1]) - held(&pair[0])))
         })
         .collect();
-    instants.sort_unstable();
-    instants.dedup();
-    // Each preset's interval at the current instant, advanced as the sweep passes its end.
-    let mut cursors = vec![0usize; presets.len()];
-    let total_at = |cursors: &[usize]| -> i64 {
-        presets
-            .iter()
-            .zip(cursors)
-            .map(|(forecast, &index)| i64::from(forecast.intervals[index].target.max(0)))
-            .sum()
-    };
+    changes.sort_unstable_by_key(|&(at, _)| at);
+    let mut instances: i64 = presets
+        .iter()
+        .map(|forecast| held(&forecast.intervals[0]))
+        .sum();
     let mut total = vec![TotalInterval {
         from: window.from,
         to: window.to,
-        instances: total_at(&cursors),
+        instances,
     }];
-    for at in instants {
-        for (forecast, cursor) in presets.iter().zip(cursors.iter_mut()) {
-            while forecast.intervals[*cursor].to <= at {
-                *cursor += 1;
-            }
+    for (index, &(at, delta)) in changes.iter().enumerate() {
+        instances += delta;
+        // Several presets may change at one instant: the sum is read after the last of them.
+        if changes.get(index + 1).is_some_and(|&(next, _)| next == at) {
+            continue;
         }
-        let instances = total_at(&cursors);
         let last = total.last_mut().expect("the first interval is there");
         if last.instances != instances {
             last.to = at;

@@ -3,9 +3,8 @@
 //! same problems; the window and the format come from the query and the `Accept` header.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
-use axum::extract::{FromRef, FromRequestParts};
+use axum::extract::FromRequestParts;
 use axum::http::header::{ACCEPT, CONTENT_TYPE, VARY};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue};
@@ -19,7 +18,6 @@ use super::DecisionProblems;
 use crate::codec::examples;
 use crate::codec::problem::{FieldError, PROBLEM_JSON, Problem};
 use crate::codec::v2::{chart, forecast, model};
-use crate::config::Config;
 use crate::domain::Timestamp;
 use crate::domain::v2::Window;
 use crate::http::extract::JsonBody;
@@ -97,11 +95,7 @@ pub struct ForecastQuery {
     pub format: ForecastFormat,
 }
 
-impl<S> FromRequestParts<S> for ForecastQuery
-where
-    S: Send + Sync,
-    Arc<Config>: FromRef<S>,
-{
+impl<S: Send + Sync> FromRequestParts<S> for ForecastQuery {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Problem> {
