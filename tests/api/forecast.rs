@@ -1045,3 +1045,146 @@ mod chart {
 /// The window of the README's chart: the week of 3 March 2025 in Los Angeles, across the spring
 /// change.
 pub const README_WINDOW: (&str, &str) = ("2025-03-03T00:00:00-08:00", "2025-03-10T00:00:00-07:00");
+
+/// `prebuild-decider forecast`: the same forecast as the HTTP call, as a table and a chart by
+/// local hour, the JSON with `--json`, the SVG with `--svg`, and the same problems.
+mod cli {
+    use std::process::Command;
+
+    use super::*;
+
+    fn forecast_command(args: &[&str]) -> std::process::Output {
+        Command::new(env!("CARGO_BIN_EXE_prebuild-decider"))
+            .arg("forecast")
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    fn example(name: &str) -> String {
+        format!("{}/examples/{name}", env!("CARGO_MANIFEST_DIR"))
+    }
+
+    #[tokio::test]
+    async fn the_json_and_the_chart_are_the_http_calls() {
+        let path = example("v2-preset-snapshot.json");
+        let (from, to) = README_WINDOW;
+        let output = forecast_command(&[&path, "--from", from, "--to", to, "--json"]);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let printed: Value = serde_json::from_slice(&output.stdout).unwrap();
+        let body: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        let uri = format!("{FORECAST}?{}", query(from, to));
+        assert_eq!(printed, post_json(&app(), &uri, &body).await.json);
+
+        let svg = std::env::temp_dir().join(format!("forecast-{}.svg", std::process::id()));
+        let output = forecast_command(&[
+            &path,
+            "--from",
+            from,
+            "--to",
+            to,
+            "--svg",
+            svg.to_str().unwrap(),
+        ]);
+        assert!(output.status.success());
+        let request = Request::post(format!("{uri}&format=svg"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        let served = send(&app(), request).await;
+        assert_eq!(std::fs::read(&svg).unwrap(), served.bytes);
+        std::fs::remove_file(&svg).unwrap();
+    }
+
+    #[test]
+    fn the_table_and_the_chart_read_in_local_time() {
+        let path = example("v2-preset-snapshot.json");
+        let (from, to) = README_WINDOW;
+        let output = forecast_command(&[&path, "--from", from, "--to", to]);
+        assert!(output.status.success());
+        let text = String::from_utf8(output.stdout).unwrap();
+        for line in [
+            "Preset 0196a3b2-8f4e-7c1d-9a2b-3c4d5e6f7a8b (America/Los_Angeles), active",
+            "242 instance-hours; target 1 to 3 (117 h at 1, 25 h at 2, 25 h at 3)",
+            "Mon 2025-03-03 09:00       Mon 2025-03-03 14:00             5      3  schedule 0 `* 9-13 * * 1-5`",
+            "Sun 2025-03-09 02:00 PST -> 03:00 PDT: 02:00 to 03:00 is skipped",
+            "Mon 2025-03-03 111111111333332222211111",
+            "Sat 2025-03-08 111111111111111111111111",
+            "Sun 2025-03-09 11-111111111111111111111  (- : skipped by the clock change)",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line:?} not in:\n{text}");
+        }
+    }
+
+    #[test]
+    fn a_repeated_hour_is_noted_and_large_targets_are_drawn_in_eighths() {
+        let body = preset(true, 40, "Europe/Berlin", &[("* 9-17 * * 1-5", 80)]);
+        let path = std::env::temp_dir().join(format!("forecast-{}.json", std::process::id()));
+        std::fs::write(&path, body.to_string()).unwrap();
+        let output = forecast_command(&[
+            path.to_str().unwrap(),
+            "--from",
+            "2025-10-24T00:00:00+02:00",
+            "--to",
+            "2025-10-28T00:00:00+01:00",
+        ]);
+        std::fs::remove_file(&path).unwrap();
+        let text = String::from_utf8(output.stdout).unwrap();
+        assert!(
+            text.contains("Target by local hour (Europe/Berlin): eighths of 80"),
+            "{text}"
+        );
+        assert!(
+            text.lines()
+                .any(|l| l == "Fri 2025-10-24 ▄▄▄▄▄▄▄▄▄█████████▄▄▄▄▄▄"),
+            "{text}"
+        );
+        assert!(
+            text.lines().any(|l| l.starts_with("Sun 2025-10-26 ▄▄▄▄")
+                && l.ends_with("(an hour repeated by the clock change: its first time shown)")),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn the_global_forecast_prints_the_pool() {
+        let path = example("v2-global-snapshot.json");
+        let output = forecast_command(&[&path, "--global", "--from", "2025-06-02T00:00:00Z"]);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let text = String::from_utf8(output.stdout).unwrap();
+        assert!(
+            text.starts_with("2 presets; window Mon 2025-06-02 00:00 to Mon 2025-06-09 00:00"),
+            "{text}"
+        );
+        assert!(text.contains("\nPool: "), "{text}");
+        assert!(text.contains("The pool's size by hour (UTC)"), "{text}");
+    }
+
+    #[test]
+    fn a_bad_window_prints_the_http_calls_problem() {
+        let path = example("v2-preset-snapshot.json");
+        let output = forecast_command(&[
+            &path,
+            "--from",
+            "2025-06-02T00:00:00Z",
+            "--to",
+            "2025-06-01T00:00:00Z",
+        ]);
+        assert_eq!(output.status.code(), Some(1));
+        assert!(output.stdout.is_empty());
+        let problem: Value = serde_json::from_slice(&output.stderr).unwrap();
+        assert_eq!(
+            problem["type"],
+            "urn:prebuild-decider:problem:invalid-query"
+        );
+        assert_eq!(problem["errors"][0]["parameter"], "to");
+    }
+}

@@ -386,12 +386,13 @@ impl GlobalSnapshotV2 {
 }
 
 /// What the decision's code says at one instant, as far as a forecast tells it apart.
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct Reading {
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Reading<'a> {
     target: i32,
     scheduled_target: i32,
     source: TargetSource,
-    schedule: Option<ScheduleRef>,
+    /// The schedule's index in the caller's list and its expression, when one matched.
+    schedule: Option<(usize, &'a str)>,
 }
 
 fn forecast(view: PresetView<'_>, window: Window) -> PresetForecast {
@@ -410,10 +411,9 @@ fn forecast(view: PresetView<'_>, window: Window) -> PresetForecast {
     let read = |at: DateTime<Utc>| {
         let now = Timestamp::from_utc(at);
         let target = view.target_at(now);
-        let schedule = rule.matching(now).map(|schedule| ScheduleRef {
-            index: schedule.row,
-            cron_expression: schedule.expression.clone(),
-        });
+        let schedule = rule
+            .matching(now)
+            .map(|schedule| (schedule.row, schedule.expression.as_str()));
         debug_assert_eq!(schedule.is_some(), target.source == TargetSource::Schedule);
         let reading = Reading {
             // The decision's state: `desired` is the target while active, 0 otherwise.
@@ -425,21 +425,21 @@ fn forecast(view: PresetView<'_>, window: Window) -> PresetForecast {
         (reading, target.schedule_error)
     };
 
-    let (first, schedule_error) = read(window.from);
-    let mut intervals = vec![interval(window.from, window.to, first)];
+    let (mut current, schedule_error) = read(window.from);
+    let mut intervals = Vec::new();
+    let mut since = window.from;
     for at in instants {
         let (reading, error) = read(at);
         debug_assert_eq!(
             error, schedule_error,
             "a rule's schedule_error is the same at every instant"
         );
-        let last = intervals.last_mut().expect("the first interval is there");
-        if last_reading(last) == reading {
-            continue;
+        if reading != current {
+            intervals.push(interval(since, at, current));
+            (since, current) = (at, reading);
         }
-        last.to = at;
-        intervals.push(interval(at, window.to, reading));
     }
+    intervals.push(interval(since, window.to, current));
     PresetForecast {
         preset_id: view.seed.preset().id,
         window,
@@ -452,23 +452,17 @@ fn forecast(view: PresetView<'_>, window: Window) -> PresetForecast {
     }
 }
 
-fn interval(from: DateTime<Utc>, to: DateTime<Utc>, reading: Reading) -> ForecastInterval {
+fn interval(from: DateTime<Utc>, to: DateTime<Utc>, reading: Reading<'_>) -> ForecastInterval {
     ForecastInterval {
         from,
         to,
         target: reading.target,
         scheduled_target: reading.scheduled_target,
         source: reading.source,
-        schedule: reading.schedule,
-    }
-}
-
-fn last_reading(interval: &ForecastInterval) -> Reading {
-    Reading {
-        target: interval.target,
-        scheduled_target: interval.scheduled_target,
-        source: interval.source,
-        schedule: interval.schedule.clone(),
+        schedule: reading.schedule.map(|(index, expression)| ScheduleRef {
+            index,
+            cron_expression: expression.to_owned(),
+        }),
     }
 }
 
