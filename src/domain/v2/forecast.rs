@@ -411,8 +411,10 @@ fn forecast(view: PresetView<'_>, window: Window) -> PresetForecast {
     let read = |at: DateTime<Utc>| {
         let now = Timestamp::from_utc(at);
         let target = view.target_at(now);
-        let schedule = rule
-            .matching(now)
+        // Which schedule, asked only when one gave the target.
+        let schedule = (target.source == TargetSource::Schedule)
+            .then(|| rule.matching(now))
+            .flatten()
             .map(|schedule| (schedule.row, schedule.expression.as_str()));
         debug_assert_eq!(schedule.is_some(), target.source == TargetSource::Schedule);
         let reading = Reading {
