@@ -7,9 +7,23 @@ use uuid::Uuid;
 
 use super::*;
 use crate::domain::{
-    Backoff, Field, GoDuration, InProgressCount, Preset, PresetSnapshot, ReconciliationActions,
-    RunningPrebuild, SnapshotError, Timestamp, Transition,
+    Backoff, Explanation, Field, GoDuration, InProgressCount, NoTrace, Preset, PresetSnapshot,
+    ReconciliationActions, ReconciliationState, RunningPrebuild, SnapshotError, Timestamp,
+    Transition,
 };
+
+/// Every preset's decision without explanations, as most tests want them.
+fn decide_all(
+    global: &GlobalSnapshotV2,
+    now: Timestamp,
+    interval: GoDuration,
+) -> Result<Vec<DecisionV2>, SnapshotError> {
+    let decisions = global.decide(now, interval, false)?;
+    Ok(decisions
+        .into_iter()
+        .map(|(decision, _)| decision)
+        .collect())
+}
 
 fn id(n: u128) -> Uuid {
     Uuid::from_u128(n)
@@ -93,7 +107,9 @@ fn snapshot(rows: PresetRowsV2) -> PresetSnapshotV2 {
 }
 
 fn decide_at(rows: PresetRowsV2, now: &str) -> DecisionV2 {
-    snapshot(rows).decide(at(now), MINUTE).unwrap()
+    snapshot(rows)
+        .decide(at(now), MINUTE, &mut NoTrace)
+        .unwrap()
 }
 
 fn decide(rows: PresetRowsV2) -> DecisionV2 {
@@ -1232,10 +1248,10 @@ mod contract_cases {
 
     fn counts(d: &DecisionV2) -> (i32, i32, i32, i32) {
         (
-            d.state.actual,
-            d.state.desired,
+            d.state.counts.actual,
+            d.state.counts.desired,
             d.state.expired,
-            d.state.extraneous,
+            d.state.counts.extraneous,
         )
     }
 
@@ -1301,7 +1317,10 @@ mod contract_cases {
             live_row(2, 3),
             live_row(3, 2),
         ];
-        let (decision, explanation) = snapshot(rows).decide_explained(at(NOW), MINUTE).unwrap();
+        let mut explanation = Explanation::default();
+        let decision = snapshot(rows)
+            .decide(at(NOW), MINUTE, &mut explanation)
+            .unwrap();
         assert_eq!(decision.actions, vec![delete(&[0]), delete(&[2])]);
         let steps: Vec<_> = explanation
             .0
@@ -1387,9 +1406,9 @@ mod contract_cases {
             ("15", 1, 5),
         ] {
             let now = at(&format!("2025-06-02T{hour}:00:00Z"));
-            let decisions = global.decide(now, MINUTE).unwrap();
+            let decisions = decide_all(&global, now, MINUTE).unwrap();
             for (decision, want) in decisions.iter().zip([want_a, want_b]) {
-                assert_eq!(decision.state.desired, want, "{hour}:00");
+                assert_eq!(decision.state.counts.desired, want, "{hour}:00");
                 assert_eq!(decision.actions, vec![ActionV2::Create(want)], "{hour}:00");
                 let source = if want == 1 {
                     TargetSource::Default
@@ -1406,8 +1425,12 @@ mod contract_cases {
         rows.schedules = schedules(list);
         let d = decide_at(rows, now);
         assert_eq!(d.state.schedule_error, None);
-        assert_eq!(d.actions, vec![ActionV2::Create(d.state.desired)], "{now}");
-        d.state.desired
+        assert_eq!(
+            d.actions,
+            vec![ActionV2::Create(d.state.counts.desired)],
+            "{now}"
+        );
+        d.state.counts.desired
     }
 
     #[test]
@@ -1499,7 +1522,11 @@ mod contract_cases {
 
     fn can_skip(rows: PresetRowsV2) -> bool {
         let d = snapshot(rows)
-            .decide(at(NOW), GoDuration::MINUTE.checked_mul(5).unwrap())
+            .decide(
+                at(NOW),
+                GoDuration::MINUTE.checked_mul(5).unwrap(),
+                &mut NoTrace,
+            )
             .unwrap();
         d.can_skip
     }
@@ -1570,7 +1597,7 @@ mod contract_cases {
         let d = decide(rows);
         assert!(!d.can_skip);
         assert_eq!(d.actions, vec![]);
-        assert_eq!(d.state.desired, 5);
+        assert_eq!(d.state.counts.desired, 5);
         assert!(d.state.hard_limited);
     }
 }
@@ -1620,11 +1647,11 @@ mod rules {
         rows.backoff = Some(failures(1, "2025-06-02T11:59:00Z"));
         let s = snapshot(rows);
         assert_eq!(
-            s.calculate_actions(at(NOW), MINUTE).unwrap(),
+            s.calculate_actions(at(NOW), MINUTE, &mut NoTrace).unwrap(),
             vec![ActionV2::Backoff(at(NOW))]
         );
         assert_eq!(
-            s.calculate_actions(at("2025-06-02T12:00:00.000000001Z"), MINUTE)
+            s.calculate_actions(at("2025-06-02T12:00:00.000000001Z"), MINUTE, &mut NoTrace)
                 .unwrap(),
             vec![ActionV2::Create(1)]
         );
@@ -1635,11 +1662,11 @@ mod rules {
         let mut rows = rows(preset(1));
         rows.backoff = Some(failures(i32::MAX, "2025-06-02T11:59:00Z"));
         let error = snapshot(rows)
-            .decide(at(NOW), GoDuration::parse("1000h").unwrap())
+            .decide(at(NOW), GoDuration::parse("1000h").unwrap(), &mut NoTrace)
             .unwrap_err();
         assert!(matches!(
             error,
-            SnapshotErrorV2::Seed(SnapshotError::BackoffWindowPastDuration { .. })
+            SnapshotError::BackoffWindowPastDuration { .. }
         ));
         assert_eq!(error.field(), Field::BackoffNumFailed { row: 0 });
     }
@@ -1663,13 +1690,10 @@ mod rules {
         assert_eq!(
             d.state,
             StateV2 {
-                actual: 3,
-                desired: 0,
-                eligible: 0,
-                extraneous: 0,
-                starting: 0,
-                stopping: 0,
-                deleting: 0,
+                counts: ReconciliationState {
+                    actual: 3,
+                    ..ReconciliationState::default()
+                },
                 expired: 2,
                 scheduled_target: 4,
                 target_source: TargetSource::Default,
@@ -1685,7 +1709,7 @@ mod rules {
         let mut rows = rows(in_zone(inactive(1), "UTC"));
         rows.schedules = schedules(&[("* 9-18 * * 1-5", 3)]);
         let d = decide(rows);
-        assert_eq!(d.state.desired, 0);
+        assert_eq!(d.state.counts.desired, 0);
         assert_eq!(d.state.scheduled_target, 3);
         assert_eq!(d.state.target_source, TargetSource::Schedule);
         assert_eq!(d.actions, vec![]);
@@ -1725,9 +1749,9 @@ mod rules {
             prebuild(4, "2025-06-02T11:59:50Z", true),
         ];
         let state = decide(rows).state;
-        assert_eq!(state.eligible, 2);
+        assert_eq!(state.counts.eligible, 2);
         assert_eq!(state.expired, 1);
-        assert_eq!(state.actual, 4);
+        assert_eq!(state.counts.actual, 4);
     }
 
     #[test]
@@ -1752,7 +1776,7 @@ mod rules {
         let d = decide(rows);
         // live 1, starting 2, desired 4: create 1.
         assert_eq!(d.actions, vec![delete(&[1]), ActionV2::Create(1)]);
-        assert_eq!((d.state.starting, d.state.deleting), (2, 7));
+        assert_eq!((d.state.counts.starting, d.state.counts.deleting), (2, 7));
     }
 
     #[test]
@@ -1774,7 +1798,7 @@ mod rules {
         rows.running = vec![prebuild(1, "2025-06-02T11:00:00Z", true)];
         let d = decide(rows);
         assert_eq!(d.actions, vec![]);
-        assert_eq!((d.state.desired, d.state.actual), (3, 1));
+        assert_eq!((d.state.counts.desired, d.state.counts.actual), (3, 1));
     }
 
     #[test]
@@ -1787,7 +1811,7 @@ mod rules {
         ];
         let d = decide_at(rows, "2025-06-02T03:00:00Z");
         assert_eq!(d.actions, vec![delete(&[2, 1])]);
-        assert_eq!(d.state.extraneous, 2);
+        assert_eq!(d.state.counts.extraneous, 2);
     }
 
     #[test]
@@ -1795,7 +1819,7 @@ mod rules {
         let mut rows = rows(in_zone(preset(2), "UTC"));
         rows.schedules = schedules(&[("0 9-18 * * 1-5", 5)]);
         let d = decide(rows);
-        assert_eq!(d.state.desired, 2);
+        assert_eq!(d.state.counts.desired, 2);
         assert_eq!(d.state.target_source, TargetSource::Default);
         assert_eq!(
             d.state.schedule_error.as_deref(),
@@ -1813,9 +1837,9 @@ mod rules {
             prebuild(2, "2025-06-02T10:00:00Z", true),
         ];
         let d = decide(rows);
-        assert_eq!((d.state.desired, d.state.scheduled_target), (-1, -1));
+        assert_eq!((d.state.counts.desired, d.state.scheduled_target), (-1, -1));
         // live − desired = 2 − (−1) = 3, more than there are: all are deleted, none created.
-        assert_eq!(d.state.extraneous, 3);
+        assert_eq!(d.state.counts.extraneous, 3);
         assert_eq!(d.actions, vec![delete(&[2, 1])]);
     }
 
@@ -1826,7 +1850,7 @@ mod rules {
         let mut rows = rows(in_zone(preset(2), "UTC"));
         rows.schedules = schedules(&[("* * * * *", -4)]);
         let d = decide(rows);
-        assert_eq!(d.state.extraneous, 4);
+        assert_eq!(d.state.counts.extraneous, 4);
         assert_eq!(d.actions, vec![]);
         assert!(d.is_noop());
     }
@@ -1838,7 +1862,7 @@ mod rules {
         rows.schedules = schedules(&[("* * * * *", i32::MIN)]);
         rows.running = vec![prebuild(1, "2025-06-02T11:00:00Z", true)];
         let d = decide(rows.clone());
-        assert_eq!(d.state.extraneous, 0);
+        assert_eq!(d.state.counts.extraneous, 0);
         // desired − live − starting wraps to 2147483647, and upstream's reconciler clamps the
         // create to the target, here below 0: nothing is created.
         assert_eq!(d.actions, vec![]);
@@ -1854,7 +1878,7 @@ mod rules {
             preset_id: None,
         }];
         let d = decide(rows);
-        assert_eq!(d.state.extraneous, 5);
+        assert_eq!(d.state.counts.extraneous, 5);
         assert_eq!(
             d.actions,
             vec![delete(&[1, 2, 3, 4, 5]), ActionV2::Create(5)]
@@ -1870,10 +1894,13 @@ mod rules {
             prebuild(1, "2025-06-02T11:00:00Z", true),
             prebuild(2, "2025-06-02T11:59:30Z", true),
         ];
-        let (d, explanation) = snapshot(rows).decide_explained(at(NOW), MINUTE).unwrap();
+        let mut explanation = Explanation::default();
+        let d = snapshot(rows)
+            .decide(at(NOW), MINUTE, &mut explanation)
+            .unwrap();
         assert!(d.state.validation_failed);
         assert!(!d.state.hard_limited);
-        assert_eq!((d.state.desired, d.state.expired), (3, 1));
+        assert_eq!((d.state.counts.desired, d.state.expired), (3, 1));
         assert_eq!(d.actions, vec![delete(&[1])]);
         let step = explanation
             .0
@@ -1925,7 +1952,7 @@ mod rules {
         rows.running = vec![prebuild(1, "2025-06-02T11:00:00Z", true)];
         let d = decide(rows);
         assert_eq!(
-            d.state.v1_fields(),
+            d.state.counts,
             crate::domain::ReconciliationState {
                 actual: 1,
                 desired: 2,
@@ -1943,7 +1970,7 @@ mod rules {
 mod checks {
     use super::*;
 
-    fn refused(rows: PresetRowsV2) -> SnapshotErrorV2 {
+    fn refused(rows: PresetRowsV2) -> SnapshotError {
         PresetSnapshotV2::new(rows).unwrap_err()
     }
 
@@ -1954,10 +1981,10 @@ mod checks {
         let error = refused(rows);
         assert_eq!(
             error,
-            SnapshotErrorV2::Seed(SnapshotError::Negative {
+            SnapshotError::Negative {
                 field: Field::DesiredInstances { preset: 0 },
                 value: -1
-            })
+            }
         );
         assert_eq!(error.field(), Field::DesiredInstances { preset: 0 });
         assert_eq!(error.to_string(), "must be 0 or more, got -1");
@@ -1991,7 +2018,7 @@ mod checks {
     fn a_negative_schedule_target_is_used_even_when_the_schedules_are_ignored() {
         let mut rows = rows(preset(1));
         rows.schedules = schedules(&[("not cron", -1)]);
-        assert_eq!(decide(rows).state.desired, 1);
+        assert_eq!(decide(rows).state.counts.desired, 1);
     }
 
     #[test]
@@ -2032,7 +2059,7 @@ mod checks {
         assert!(s.is_hard_limited());
         assert_eq!(s.prebuild_status(), PrebuildStatus::ValidationFailed);
         assert!(s.is_active());
-        assert_eq!(s.seed().preset().desired_instances, 1);
+        assert_eq!(s.v1().preset().desired_instances, 1);
     }
 }
 
@@ -2084,15 +2111,14 @@ mod global {
             ..GlobalRowsV2::default()
         })
         .unwrap();
-        assert_eq!(global.len(), 2);
-        assert!(!global.is_empty());
-        let decisions = global.decide(at(NOW), MINUTE).unwrap();
+        let decisions = decide_all(&global, at(NOW), MINUTE).unwrap();
+        assert_eq!(decisions.len(), 2);
         assert_eq!(decisions[0].preset_id, id(1));
         // The preset's first pending row counts, as upstream's `slice.Find` takes it.
         assert_eq!(decisions[0].actions, vec![ActionV2::CancelPending(2)]);
         assert!(!decisions[0].state.hard_limited);
         assert_eq!(decisions[1].preset_id, id(2));
-        assert_eq!(decisions[1].state.desired, 5);
+        assert_eq!(decisions[1].state.counts.desired, 5);
         assert!(decisions[1].state.hard_limited);
         assert_eq!(decisions[1].actions, vec![]);
     }
@@ -2113,8 +2139,8 @@ mod global {
             ..GlobalRowsV2::default()
         })
         .unwrap();
-        let decisions = global.decide(at(NOW), MINUTE).unwrap();
-        assert_eq!(decisions[0].state.desired, 1);
+        let decisions = decide_all(&global, at(NOW), MINUTE).unwrap();
+        assert_eq!(decisions[0].state.counts.desired, 1);
         // The error names the schedule's row in the caller's list.
         assert_eq!(
             decisions[0].state.schedule_error.as_deref(),
@@ -2122,9 +2148,9 @@ mod global {
                 r#"schedule 1 ("* 9-18 * * 1-7") is skipped: day of week: `1-7` ends at 7, above 6"#
             )
         );
-        assert_eq!(decisions[1].state.desired, 5);
+        assert_eq!(decisions[1].state.counts.desired, 5);
         assert_eq!(decisions[1].state.schedule_error, None);
-        assert_eq!(decisions[2].state.desired, 1);
+        assert_eq!(decisions[2].state.counts.desired, 1);
         assert!(decisions[2].state.schedule_error.is_some());
     }
 
@@ -2152,7 +2178,7 @@ mod global {
             ..GlobalRowsV2::default()
         })
         .unwrap();
-        let decisions = global.decide(at(NOW), MINUTE).unwrap();
+        let decisions = decide_all(&global, at(NOW), MINUTE).unwrap();
 
         let mut rows_a = rows(a);
         rows_a.running = vec![running[0], running[2]];
@@ -2198,9 +2224,9 @@ mod global {
             ..GlobalRowsV2::default()
         })
         .unwrap();
-        let decisions = global.decide(at(NOW), MINUTE).unwrap();
+        let decisions = decide_all(&global, at(NOW), MINUTE).unwrap();
         assert_eq!(decisions[0].actions, vec![ActionV2::Create(1)]);
-        assert_eq!(decisions[1].state.desired, -1);
+        assert_eq!(decisions[1].state.counts.desired, -1);
     }
 
     #[test]
@@ -2226,12 +2252,12 @@ mod global {
             ..GlobalRowsV2::default()
         })
         .unwrap();
-        let d = &global.decide(at(NOW), MINUTE).unwrap()[0];
-        assert_eq!(d.state.deleting, 2);
+        let d = &decide_all(&global, at(NOW), MINUTE).unwrap()[0];
+        assert_eq!(d.state.counts.deleting, 2);
         assert_eq!(d.actions, vec![ActionV2::CancelPending(4)]);
         // A running row's null current_preset_id names no preset, and a schedule with no
         // preset_id (a column upstream never reads as null) belongs to none.
-        assert_eq!(d.state.actual, 0);
+        assert_eq!(d.state.counts.actual, 0);
         assert_eq!(d.state.target_source, TargetSource::Default);
     }
 
@@ -2254,17 +2280,14 @@ mod global {
             ..GlobalRowsV2::default()
         })
         .unwrap();
-        let error = global
-            .decide(at(NOW), GoDuration::parse("1000h").unwrap())
-            .unwrap_err();
+        let error = decide_all(&global, at(NOW), GoDuration::parse("1000h").unwrap()).unwrap_err();
         assert_eq!(error.field(), Field::BackoffNumFailed { row: 1 });
     }
 
     #[test]
     fn an_empty_global_snapshot_decides_nothing() {
         let global = GlobalSnapshotV2::new(GlobalRowsV2::default()).unwrap();
-        assert!(global.is_empty());
-        assert_eq!(global.decide(at(NOW), MINUTE).unwrap(), vec![]);
+        assert_eq!(decide_all(&global, at(NOW), MINUTE).unwrap(), vec![]);
     }
 }
 
@@ -2455,7 +2478,7 @@ mod properties {
             let now = at(NOW);
             let v1 = PresetSnapshot::new(preset, running.clone(), in_progress.clone(), backoff)
                 .unwrap()
-                .decide(now, interval)
+                .decide(now, interval, &mut NoTrace)
                 .unwrap();
             let v2 = PresetSnapshotV2::new(PresetRowsV2 {
                 preset: PresetV2 {
@@ -2473,10 +2496,10 @@ mod properties {
                 is_hard_limited: false,
             })
             .unwrap()
-            .decide(now, interval)
+            .decide(now, interval, &mut NoTrace)
             .unwrap();
             prop_assert_eq!(v2.preset_id, v1.preset_id);
-            prop_assert_eq!(v2.state.v1_fields(), v1.state);
+            prop_assert_eq!(v2.state.counts, v1.state);
             prop_assert_eq!(v2.state.expired, 0);
             prop_assert_eq!(v2.state.scheduled_target, preset.desired_instances);
             prop_assert_eq!(v2.state.target_source, TargetSource::Default);
@@ -2526,10 +2549,10 @@ mod properties {
                 is_hard_limited,
             })
             .unwrap();
-            let d = snapshot.decide(at(NOW), MINUTE).unwrap();
+            let d = snapshot.decide(at(NOW), MINUTE, &mut NoTrace).unwrap();
             prop_assert_eq!(d.can_skip, snapshot.can_skip());
             prop_assert_eq!(&d.state, &snapshot.calculate_state(at(NOW)));
-            prop_assert_eq!(&d.actions, &snapshot.calculate_actions(at(NOW), MINUTE).unwrap());
+            prop_assert_eq!(&d.actions, &snapshot.calculate_actions(at(NOW), MINUTE, &mut NoTrace).unwrap());
             if let Some(n) = desired_by_schedule {
                 prop_assert_eq!(d.state.scheduled_target, n);
             }
@@ -2563,19 +2586,19 @@ mod properties {
             }
             let s = &d.state;
             if snapshot.is_active() {
-                let remaining = s.actual - deleted.len() as i32;
-                let live = s.actual - s.expired;
+                let remaining = s.counts.actual - deleted.len() as i32;
+                let live = s.counts.actual - s.expired;
                 // A negative target makes `extraneous` exceed what is live.
-                prop_assert_eq!(remaining, live - s.extraneous.min(live));
+                prop_assert_eq!(remaining, live - s.counts.extraneous.min(live));
                 if created > 0 {
-                    prop_assert_eq!(remaining + created + s.starting, s.desired);
+                    prop_assert_eq!(remaining + created + s.counts.starting, s.counts.desired);
                 } else if !is_hard_limited && !validation_failed {
-                    prop_assert!(remaining + s.starting >= s.desired);
+                    prop_assert!(remaining + s.counts.starting >= s.counts.desired);
                 }
-                prop_assert!(s.eligible <= s.actual - s.expired);
+                prop_assert!(s.counts.eligible <= s.counts.actual - s.expired);
             } else {
                 prop_assert_eq!(deleted.len(), running.len());
-                prop_assert_eq!((s.desired, s.eligible, s.extraneous), (0, 0, 0));
+                prop_assert_eq!((s.counts.desired, s.counts.eligible, s.counts.extraneous), (0, 0, 0));
             }
         }
 
@@ -2628,7 +2651,7 @@ mod properties {
                 ..GlobalRowsV2::default()
             })
             .unwrap();
-            let decisions = global.decide(at(NOW), MINUTE).unwrap();
+            let decisions = decide_all(&global, at(NOW), MINUTE).unwrap();
             for (preset, decision) in presets.into_iter().zip(&decisions) {
                 let preset_id = preset.preset.id;
                 let mine = |owner: Option<Uuid>| owner == Some(preset_id);
@@ -2646,7 +2669,7 @@ mod properties {
                     is_hard_limited: hard_limited.contains(&preset_id),
                 })
                 .unwrap()
-                .decide(at(NOW), MINUTE)
+                .decide(at(NOW), MINUTE, &mut NoTrace)
                 .unwrap();
                 let mut global_one = decision.clone();
                 let mut single = single;

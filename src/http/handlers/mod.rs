@@ -143,7 +143,7 @@ pub async fn preset_actions(
     DecisionQuery { inputs, explain }: DecisionQuery,
     JsonBody(body): JsonBody,
 ) -> Result<Decided<model::ActionsResponse>, Problem> {
-    let answer = decide::actions_with(&body, inputs, explain)?;
+    let answer = decide::actions(&body, inputs, explain)?;
     record(answer.decision_id, None, &answer.actions);
     Ok(Decided(answer.decision_id, answer))
 }
@@ -169,7 +169,7 @@ pub async fn preset_reconcile(
     DecisionQuery { inputs, explain }: DecisionQuery,
     JsonBody(body): JsonBody,
 ) -> Result<Decided<model::Decision>, Problem> {
-    let decision = decide::reconcile_with(&body, inputs, explain)?;
+    let decision = decide::reconcile(&body, inputs, explain)?;
     record(
         decision.decision_id,
         Some(decision.preset_id),
@@ -200,7 +200,7 @@ pub async fn global_reconcile(
     DecisionQuery { inputs, explain }: DecisionQuery,
     JsonBody(body): JsonBody,
 ) -> Result<Decided<model::GlobalDecision>, Problem> {
-    let answer = decide::reconcile_global_with(&body, inputs, explain)?;
+    let answer = decide::reconcile_global(&body, inputs, explain)?;
     for decision in &answer.decisions {
         record(
             decision.decision_id,
