@@ -144,7 +144,7 @@ pub async fn preset_actions(
     JsonBody(body): JsonBody,
 ) -> Result<Decided<model::ActionsResponse>, Problem> {
     let answer = decide::actions(&body, inputs, explain)?;
-    record(answer.decision_id, None, &answer.actions);
+    record(answer.decision_id, None, [answer.actions.counts()]);
     Ok(Decided(answer.decision_id, answer))
 }
 
@@ -173,7 +173,7 @@ pub async fn preset_reconcile(
     record(
         decision.decision_id,
         Some(decision.preset_id),
-        &decision.actions,
+        [decision.actions.counts()],
     );
     Ok(Decided(decision.decision_id, decision))
 }
@@ -205,7 +205,7 @@ pub async fn global_reconcile(
         record(
             decision.decision_id,
             Some(decision.preset_id),
-            &decision.actions,
+            [decision.actions.counts()],
         );
     }
     Ok(Decided(answer.decision_id, answer))
@@ -259,20 +259,21 @@ impl IntoResponse for Problem {
     }
 }
 
-/// Logs a decision at debug and counts it in the metrics.
+/// Logs a decision at debug and counts each of its actions in the metrics.
 pub(crate) fn record(
     decision_id: Uuid,
     preset_id: Option<Uuid>,
-    actions: &model::ReconciliationActions,
+    actions: impl IntoIterator<Item = model::ActionCounts>,
 ) {
-    let (to_create, to_delete) = match actions {
-        model::ReconciliationActions::Create(action) => (action.create.unsigned_abs().into(), 0),
-        model::ReconciliationActions::Delete(action) => (0, action.delete_ids.len() as u64),
-        model::ReconciliationActions::Backoff(_) => (0, 0),
-    };
-    let action_type = actions.action_type();
-    tracing::debug!(%decision_id, preset_id = ?preset_id, action_type, to_create, to_delete, "decided");
-    crate::telemetry::record_decision(action_type, to_create, to_delete);
+    let (mut to_create, mut to_delete) = (0, 0);
+    let mut action_types = Vec::new();
+    for action in actions {
+        crate::telemetry::record_decision(action.action_type, action.to_create, action.to_delete);
+        to_create += action.to_create;
+        to_delete += action.to_delete;
+        action_types.push(action.action_type);
+    }
+    tracing::debug!(%decision_id, ?preset_id, actions = ?action_types, to_create, to_delete, "decided");
 }
 
 /// Version and rule sets
