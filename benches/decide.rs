@@ -38,8 +38,8 @@ use prebuild_decider::domain::v2::{
     PrebuildStatus, PresetRowsV2, PresetSnapshotV2, PresetV2, Schedule, Window,
 };
 use prebuild_decider::domain::{
-    Backoff, GoDuration, InProgressCount, Preset, PresetSnapshot, RunningPrebuild, Timestamp,
-    Transition,
+    Backoff, GoDuration, InProgressCount, NoTrace, Preset, PresetSnapshot, RunningPrebuild,
+    Timestamp, Transition,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -320,7 +320,7 @@ fn bench_domain(c: &mut Criterion) {
                 let snapshot = snapshot.get_or_init(|| preset_snapshot(running, active).1);
                 b.iter(|| {
                     black_box(snapshot)
-                        .decide(black_box(now), black_box(backoff_interval))
+                        .decide(black_box(now), black_box(backoff_interval), &mut NoTrace)
                         .expect("generated snapshots decide")
                 });
             });
@@ -339,7 +339,7 @@ fn bench_reconcile(c: &mut Criterion) {
             group.bench_function(BenchmarkId::from_parameter(running), |b| {
                 let body = body.get_or_init(|| preset_snapshot(running, active).0);
                 b.iter(|| {
-                    let decision = decide::reconcile(black_box(body), black_box(inputs))
+                    let decision = decide::reconcile(black_box(body), black_box(inputs), false)
                         .expect("generated bodies are valid");
                     serde_json::to_vec(&decision).expect("a decision serializes")
                 });
@@ -358,7 +358,7 @@ fn bench_global(c: &mut Criterion) {
         group.bench_function(BenchmarkId::from_parameter(presets), |b| {
             let body = body.get_or_init(|| global_body(presets));
             b.iter(|| {
-                let decision = decide::reconcile_global(black_box(body), black_box(inputs))
+                let decision = decide::reconcile_global(black_box(body), black_box(inputs), false)
                     .expect("generated bodies are valid");
                 serde_json::to_vec(&decision).expect("a decision serializes")
             });

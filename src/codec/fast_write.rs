@@ -192,7 +192,8 @@ mod tests {
                     .unwrap(),
             };
             let body = vector["canonical"].to_string();
-            let decision = crate::codec::pipeline::reconcile(body.as_bytes(), inputs).unwrap();
+            let decision =
+                crate::codec::pipeline::reconcile(body.as_bytes(), inputs, false).unwrap();
             assert_eq!(
                 decision.to_json(),
                 serde_json::to_vec(&decision).unwrap(),

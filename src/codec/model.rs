@@ -559,13 +559,42 @@ impl BackoffAction {
     }
 }
 
+/// What one action asks for, as the metrics count it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ActionCounts {
+    /// The action's `action_type`.
+    pub action_type: &'static str,
+    /// Prebuilds it creates.
+    pub to_create: u64,
+    /// Prebuilds it deletes.
+    pub to_delete: u64,
+}
+
+impl ActionCounts {
+    /// An action of `action_type` creating `to_create` and deleting `to_delete` prebuilds.
+    pub(crate) fn new(action_type: &'static str, to_create: i32, to_delete: usize) -> Self {
+        ActionCounts {
+            action_type,
+            to_create: to_create.unsigned_abs().into(),
+            to_delete: to_delete as u64,
+        }
+    }
+}
+
 impl ReconciliationActions {
     /// The `action_type`: `create`, `delete` or `backoff`.
     pub fn action_type(&self) -> &'static str {
+        self.counts().action_type
+    }
+
+    /// What the action asks for.
+    pub fn counts(&self) -> ActionCounts {
         match self {
-            ReconciliationActions::Create(_) => "create",
-            ReconciliationActions::Delete(_) => "delete",
-            ReconciliationActions::Backoff(_) => "backoff",
+            ReconciliationActions::Create(action) => ActionCounts::new("create", action.create, 0),
+            ReconciliationActions::Delete(action) => {
+                ActionCounts::new("delete", 0, action.delete_ids.len())
+            }
+            ReconciliationActions::Backoff(_) => ActionCounts::new("backoff", 0, 0),
         }
     }
 }

@@ -11,7 +11,7 @@ use utoipa::IntoParams;
 
 use std::sync::Arc;
 
-use crate::codec::pipeline::{DecisionInputs, Explain, parse_backoff_interval, parse_now};
+use crate::codec::pipeline::{DecisionInputs, parse_backoff_interval, parse_now};
 use crate::codec::problem::{FieldError, Problem};
 use crate::config::Config;
 use crate::domain::Timestamp;
@@ -155,7 +155,7 @@ pub struct DecisionQuery {
     /// When to decide, and the backoff interval.
     pub inputs: DecisionInputs,
     /// Whether the answer carries an explanation.
-    pub explain: Explain,
+    pub explain: bool,
 }
 
 impl<S> FromRequestParts<S> for DecisionQuery
@@ -176,8 +176,8 @@ where
             None => Arc::<Config>::from_ref(state).backoff_interval,
         };
         let explain = match params.explain.as_deref() {
-            None | Some("false") => Explain(false),
-            Some("true") => Explain(true),
+            None | Some("false") => false,
+            Some("true") => true,
             Some(other) => {
                 return Err(Problem::invalid_query(FieldError::parameter(
                     "explain",

@@ -12,8 +12,8 @@ use utoipa::{PartialSchema, ToSchema};
 use uuid::Uuid;
 
 use crate::codec::model::{
-    BackoffAction, CreateAction, DeleteAction, ExplanationStep, GlobalSnapshot, Preset,
-    PresetSnapshot, ReconciliationActions, ReconciliationState, action_union,
+    ActionCounts, BackoffAction, CreateAction, DeleteAction, ExplanationStep, GlobalSnapshot,
+    Preset, PresetSnapshot, ReconciliationActions, ReconciliationState, action_union,
 };
 use crate::codec::wire::{GoDurationText, Int32, Object, Rfc3339, WireUuid};
 use crate::domain::v2 as domain;
@@ -268,11 +268,17 @@ impl ToSchema for ActionV2 {
 impl ActionV2 {
     /// The `action_type`.
     pub fn action_type(&self) -> &'static str {
+        self.counts().action_type
+    }
+
+    /// What the action asks for.
+    pub fn counts(&self) -> ActionCounts {
+        let counts = ActionCounts::new;
         match self {
-            ActionV2::Create(_) => "create",
-            ActionV2::Delete(_) => "delete",
-            ActionV2::Backoff(_) => "backoff",
-            ActionV2::CancelPending(_) => "cancel_pending",
+            ActionV2::Create(action) => counts("create", action.create, 0),
+            ActionV2::Delete(action) => counts("delete", 0, action.delete_ids.len()),
+            ActionV2::Backoff(_) => counts("backoff", 0, 0),
+            ActionV2::CancelPending(_) => counts("cancel_pending", 0, 0),
         }
     }
 }

@@ -5,28 +5,25 @@
 use super::model;
 use crate::codec::json::parse_json;
 use crate::codec::model::explanation;
-use crate::codec::pipeline::{DecisionInputs, Explain, new_decision_id, parse_preset_rows};
+use crate::codec::pipeline::{DecisionInputs, new_decision_id, parse_preset_rows, trace};
 use crate::codec::problem::{FieldError, Problem};
-use crate::codec::read::{self, Keys, MAX_FIELD_ERRORS, require};
+use crate::codec::read::{self, Keys, MAX_FIELD_ERRORS, require, snapshot_problem};
 use crate::codec::wire::{GoDurationText, Object, Rfc3339};
-use crate::domain::v2::{self as domain, SnapshotErrorV2};
+use crate::domain::v2 as domain;
 use crate::domain::{self as v1, Explanation};
 
 /// `POST /v2/presets/reconcile`.
 pub fn reconcile(
     body: &[u8],
     inputs: DecisionInputs,
-    explain: Explain,
+    explain: bool,
 ) -> Result<model::DecisionV2, Problem> {
     let (snapshot, keys) = preset_snapshot(body)?;
-    let problem = |error: SnapshotErrorV2| snapshot_problem(&error, &keys);
-    let decided = explain
-        .choose(
-            || snapshot.decide(inputs.now, inputs.backoff_interval),
-            || snapshot.decide_explained(inputs.now, inputs.backoff_interval),
-        )
-        .map_err(problem)?;
-    Ok(decision_answer(decided, inputs))
+    let mut explanation = trace(explain);
+    let decision = snapshot
+        .decide(inputs.now, inputs.backoff_interval, &mut explanation)
+        .map_err(|error| snapshot_problem(&error, &keys))?;
+    Ok(decision_answer(decision, explanation, inputs))
 }
 
 /// A v2 preset snapshot body, checked (with the key spellings its pointers need), or the same
@@ -60,27 +57,15 @@ pub(crate) fn preset_snapshot(body: &[u8]) -> Result<(domain::PresetSnapshotV2, 
 pub fn reconcile_global(
     body: &[u8],
     inputs: DecisionInputs,
-    explain: Explain,
+    explain: bool,
 ) -> Result<model::GlobalDecisionV2, Problem> {
     let (global, keys) = global_snapshot(body)?;
-    let problem = |error: SnapshotErrorV2| snapshot_problem(&error, &keys);
-    let decisions = if explain.0 {
-        let explained = global
-            .decide_explained(inputs.now, inputs.backoff_interval)
-            .map_err(problem)?;
-        explained
-            .into_iter()
-            .map(|(d, e)| decision_answer((d, Some(e)), inputs))
-            .collect()
-    } else {
-        let decided = global
-            .decide(inputs.now, inputs.backoff_interval)
-            .map_err(problem)?;
-        decided
-            .into_iter()
-            .map(|d| decision_answer((d, None), inputs))
-            .collect()
-    };
+    let decisions = global
+        .decide(inputs.now, inputs.backoff_interval, explain)
+        .map_err(|error| snapshot_problem(&error, &keys))?
+        .into_iter()
+        .map(|(decision, explanation)| decision_answer(decision, explanation, inputs))
+        .collect();
     Ok(model::GlobalDecisionV2 {
         decision_id: new_decision_id(),
         decisions,
@@ -178,16 +163,9 @@ fn schedule_rows(
         .collect()
 }
 
-/// v2's own fields are never refused, so an error is one of v1's, at v1's pointer.
-fn snapshot_problem(error: &SnapshotErrorV2, keys: &Keys) -> Problem {
-    Problem::invalid_body(vec![FieldError::at(
-        keys.pointer(error.field()),
-        error.to_string(),
-    )])
-}
-
 fn decision_answer(
-    (decision, explained): (domain::DecisionV2, Option<Explanation>),
+    decision: domain::DecisionV2,
+    explained: Option<Explanation>,
     inputs: DecisionInputs,
 ) -> model::DecisionV2 {
     let state = decision.state;
@@ -197,7 +175,7 @@ fn decision_answer(
         noop: decision.actions.is_empty(),
         can_skip: decision.can_skip,
         state: model::StateV2 {
-            counts: state.v1_fields().into(),
+            counts: state.counts.into(),
             expired: state.expired,
             scheduled_target: state.scheduled_target,
             target_source: match state.target_source {

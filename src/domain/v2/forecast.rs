@@ -443,11 +443,11 @@ fn forecast(view: PresetView<'_>, window: Window) -> PresetForecast {
     }
     intervals.push(interval(since, window.to, current));
     PresetForecast {
-        preset_id: view.seed.preset().id,
+        preset_id: view.v1.preset().id,
         window,
         timezone,
         active,
-        desired_instances: view.seed.preset().desired_instances,
+        desired_instances: view.v1.preset().desired_instances,
         schedule_error,
         intervals,
         offset_changes,
@@ -634,7 +634,11 @@ mod tests {
         let interval = forecast.target_at(at).expect("inside the window");
         assert_eq!(
             (interval.target, interval.scheduled_target, interval.source),
-            (state.desired, state.scheduled_target, state.target_source),
+            (
+                state.counts.desired,
+                state.scheduled_target,
+                state.target_source
+            ),
             "at {at}: {interval:?}"
         );
         assert_eq!(forecast.schedule_error, state.schedule_error);

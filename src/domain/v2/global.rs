@@ -12,16 +12,14 @@
 //! v2's values are never refused, and a preset's bad schedule becomes that preset's
 //! `schedule_error`: no row of one preset can take the other presets' decisions away.
 
-use std::collections::HashMap;
-
 use uuid::Uuid;
 
 use super::reconcile::{DecisionV2, PresetView};
-use super::snapshot::{PendingCount, PresetAdditions, PresetV2, Schedule, SnapshotErrorV2};
-use crate::domain::explain::{Explanation, NoTrace};
+use super::snapshot::{PendingCount, PresetAdditions, PresetV2, Schedule};
+use crate::domain::explain::Explanation;
 use crate::domain::global::GlobalSnapshot;
 use crate::domain::go_time::{GoDuration, Timestamp};
-use crate::domain::snapshot::{Backoff, Field, InProgressCount, RunningPrebuild, SnapshotError};
+use crate::domain::snapshot::{Backoff, InProgressCount, RunningPrebuild, SnapshotError};
 
 /// Every preset's rows as the control plane sends them, before any check.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -46,11 +44,9 @@ pub struct GlobalRowsV2 {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GlobalSnapshotV2 {
     /// v1's split of v1's four lists.
-    seed: GlobalSnapshot,
+    v1: GlobalSnapshot,
     /// v2's additions of each preset, in the order of the presets list.
     additions: Vec<PresetAdditions>,
-    /// For each preset, the index in the backoffs list of the row it was given.
-    backoff_rows: Vec<Option<usize>>,
 }
 
 impl GlobalSnapshotV2 {
@@ -58,7 +54,7 @@ impl GlobalSnapshotV2 {
     ///
     /// v1's checks run on v1's lists, by v1's constructor (with v1's fields and positions).
     /// Rows naming no listed preset are ignored, as are hard-limited IDs not listed.
-    pub fn new(rows: GlobalRowsV2) -> Result<Self, SnapshotErrorV2> {
+    pub fn new(rows: GlobalRowsV2) -> Result<Self, SnapshotError> {
         let GlobalRowsV2 {
             presets,
             running,
@@ -75,22 +71,10 @@ impl GlobalSnapshotV2 {
             row.preset_id = nullable(row.preset_id);
         }
 
-        // Read before v1's constructor takes the list: v1 keeps its own row numbers private.
-        // The first preset with an ID owns it, which is the only one once v1 refuses repeats.
-        let mut index_of: HashMap<Uuid, usize> = HashMap::with_capacity(presets.len());
-        for (index, preset) in presets.iter().enumerate() {
-            index_of.entry(preset.preset.id).or_insert(index);
-        }
-        let owner = |id: Option<Uuid>| id.and_then(|id| index_of.get(&id).copied());
-        let mut backoff_rows: Vec<Option<usize>> = vec![None; presets.len()];
-        for (row, backoff) in backoffs.iter().enumerate() {
-            if let Some(index) = owner(backoff.preset_id) {
-                backoff_rows[index].get_or_insert(row);
-            }
-        }
-
-        let seed_presets = presets.iter().map(|preset| preset.preset).collect();
-        let seed = GlobalSnapshot::new(seed_presets, running, in_progress, backoffs)?;
+        let v1_presets = presets.iter().map(|preset| preset.preset).collect();
+        let v1 = GlobalSnapshot::new(v1_presets, running, in_progress, backoffs)?;
+        // v2's lists are split by v1's index of the presets.
+        let owner = |id: Option<Uuid>| v1.owner(id);
 
         let mut schedules_of: Vec<Vec<(usize, Schedule)>> = vec![Vec::new(); presets.len()];
         for (row, schedule) in schedules.into_iter().enumerate() {
@@ -127,24 +111,11 @@ impl GlobalSnapshotV2 {
                 )
             })
             .collect();
-        Ok(GlobalSnapshotV2 {
-            seed,
-            additions,
-            backoff_rows,
-        })
+        Ok(GlobalSnapshotV2 { v1, additions })
     }
 
-    /// How many presets the snapshot holds.
-    pub fn len(&self) -> usize {
-        self.additions.len()
-    }
-
-    /// Whether the snapshot holds no preset.
-    pub fn is_empty(&self) -> bool {
-        self.additions.is_empty()
-    }
-
-    /// Every preset's decision, in the order of the presets list.
+    /// Every preset's decision, in the order of the presets list, each with its explanation
+    /// when `explain` is set.
     ///
     /// The only error is v1's backoff window (past Go's `time.Duration` or year 9999); it names
     /// the backoff row the preset was given, as the caller listed it.
@@ -152,57 +123,26 @@ impl GlobalSnapshotV2 {
         &self,
         now: Timestamp,
         backoff_interval: GoDuration,
-    ) -> Result<Vec<DecisionV2>, SnapshotErrorV2> {
-        self.each_preset(|view| view.decide(now, backoff_interval, &mut NoTrace))
-    }
-
-    /// [`GlobalSnapshotV2::decide`], each decision with its explanation.
-    pub fn decide_explained(
-        &self,
-        now: Timestamp,
-        backoff_interval: GoDuration,
-    ) -> Result<Vec<(DecisionV2, Explanation)>, SnapshotErrorV2> {
-        self.each_preset(|view| {
-            let mut explanation = Explanation::default();
-            let decision = view.decide(now, backoff_interval, &mut explanation)?;
-            Ok((decision, explanation))
+        explain: bool,
+    ) -> Result<Vec<(DecisionV2, Option<Explanation>)>, SnapshotError> {
+        self.v1.each_preset(|index, v1| {
+            let view = PresetView {
+                v1,
+                additions: &self.additions[index],
+            };
+            let mut explanation = explain.then(Explanation::default);
+            view.decide(now, backoff_interval, &mut explanation)
+                .map(|decision| (decision, explanation))
+                .map_err(|error| self.v1.relocate_backoff_error(error, index))
         })
     }
 
     /// Each preset as the decision reads it, in the order of the presets list.
     pub(super) fn views(&self) -> impl Iterator<Item = PresetView<'_>> {
-        self.seed
+        self.v1
             .presets()
             .iter()
             .zip(&self.additions)
-            .map(|(seed, additions)| PresetView { seed, additions })
+            .map(|(v1, additions)| PresetView { v1, additions })
     }
-
-    fn each_preset<T>(
-        &self,
-        decide: impl Fn(PresetView<'_>) -> Result<T, SnapshotError>,
-    ) -> Result<Vec<T>, SnapshotErrorV2> {
-        self.seed
-            .presets()
-            .iter()
-            .zip(&self.additions)
-            .zip(&self.backoff_rows)
-            .map(|((seed, additions), backoff_row)| {
-                decide(PresetView { seed, additions })
-                    .map_err(|error| relocate_backoff_error(error, backoff_row.unwrap_or_default()))
-            })
-            .collect()
-    }
-}
-
-/// A single preset's decision names backoff row 0; in a global snapshot that row is `row`.
-fn relocate_backoff_error(mut error: SnapshotError, row: usize) -> SnapshotErrorV2 {
-    match &mut error {
-        SnapshotError::BackoffWindowPastDuration { field, .. }
-        | SnapshotError::BackoffUntilPastYear9999 { field, .. } => {
-            *field = Field::BackoffNumFailed { row };
-        }
-        _ => {}
-    }
-    SnapshotErrorV2::Seed(error)
 }

@@ -15,8 +15,8 @@
 //!   decision's own code.
 //!
 //! An API layer builds a [`PresetSnapshotV2`] from [`PresetRowsV2`] (or a [`GlobalSnapshotV2`]
-//! from [`GlobalRowsV2`]), turns a [`SnapshotErrorV2`] into a JSON pointer with
-//! [`SnapshotErrorV2::field`] (always one of v1's fields: v2's own are never refused), and calls
+//! from [`GlobalRowsV2`]), turns a v1 [`crate::domain::SnapshotError`] into a JSON pointer with
+//! its `field` (v2's own fields are never refused), and calls
 //! `decide(now, backoff_interval)`.
 
 pub mod cron;
@@ -37,7 +37,6 @@ pub use schedule::{Target, TargetRule, TargetSource, WeeklySchedule};
 pub use set_check::SetProblem;
 pub use snapshot::{
     PendingCount, PrebuildStatus, PresetRowsV2, PresetSnapshotV2, PresetV2, Schedule,
-    SnapshotErrorV2,
 };
 
 #[cfg(test)]

@@ -6,14 +6,13 @@
 //! with whatever its rows hold (a negative TTL is no TTL, a negative target is used as is, a
 //! negative pending count cancels nothing), and a bad schedule becomes `schedule_error`.
 
-use thiserror::Error;
 use uuid::Uuid;
 
 use super::expiry::Expiry;
 use super::schedule::TargetRule;
 use crate::domain::go_time::Timestamp;
 use crate::domain::snapshot::{
-    Backoff, Field, InProgressCount, Preset, PresetSnapshot, RunningPrebuild, SnapshotError,
+    Backoff, InProgressCount, Preset, PresetSnapshot, RunningPrebuild, SnapshotError,
 };
 
 /// A preset row as today's Coder reads it: v1's columns plus expiry and scheduling settings.
@@ -85,24 +84,6 @@ pub struct PresetRowsV2 {
     pub is_hard_limited: bool,
 }
 
-/// An input the v2 contract does not accept. v2's own fields are never refused, so every
-/// error is one of v1's checks on v1's rows, with v1's field.
-#[derive(Clone, Debug, Error, PartialEq, Eq)]
-pub enum SnapshotErrorV2 {
-    /// One of v1's checks (or v1's backoff window) refused the input; the field is v1's.
-    #[error(transparent)]
-    Seed(#[from] SnapshotError),
-}
-
-impl SnapshotErrorV2 {
-    /// The field the error is about, as v1 names it.
-    pub fn field(&self) -> Field {
-        match self {
-            SnapshotErrorV2::Seed(error) => error.field(),
-        }
-    }
-}
-
 /// What v2 adds to a v1 snapshot of one preset, checked.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) struct PresetAdditions {
@@ -127,7 +108,7 @@ pub(super) struct PresetAdditions {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PresetSnapshotV2 {
     /// v1's snapshot, built by v1's constructor.
-    pub(super) seed: PresetSnapshot,
+    pub(super) v1: PresetSnapshot,
     /// What v2 adds.
     pub(super) additions: PresetAdditions,
 }
@@ -135,8 +116,8 @@ pub struct PresetSnapshotV2 {
 impl PresetSnapshotV2 {
     /// Checks the rows and assembles the snapshot: v1's checks, by v1's own constructor
     /// (negative `desired_instances`, `count` or `num_failed`, duplicate running IDs, int32
-    /// sums). v2's fields are taken as they are.
-    pub fn new(rows: PresetRowsV2) -> Result<Self, SnapshotErrorV2> {
+    /// sums). v2's fields are taken as they are, so every error is v1's, on v1's rows.
+    pub fn new(rows: PresetRowsV2) -> Result<Self, SnapshotError> {
         let PresetRowsV2 {
             preset,
             running,
@@ -146,20 +127,20 @@ impl PresetSnapshotV2 {
             pending_count,
             is_hard_limited,
         } = rows;
-        let seed = PresetSnapshot::new(preset.preset, running, in_progress, backoff)?;
+        let v1 = PresetSnapshot::new(preset.preset, running, in_progress, backoff)?;
         let additions = PresetAdditions::new(
             preset,
             schedules.into_iter().enumerate(),
             pending_count,
             is_hard_limited,
         );
-        Ok(PresetSnapshotV2 { seed, additions })
+        Ok(PresetSnapshotV2 { v1, additions })
     }
 
     /// v1's snapshot of the same rows: the preset row, running prebuilds, in-progress counts and
     /// backoff row.
-    pub fn seed(&self) -> &PresetSnapshot {
-        &self.seed
+    pub fn v1(&self) -> &PresetSnapshot {
+        &self.v1
     }
 
     /// The expiry settings.

@@ -144,8 +144,8 @@ pub async fn preset_actions(
     DecisionQuery { inputs, explain }: DecisionQuery,
     JsonBody(body): JsonBody,
 ) -> Result<Decided<model::ActionsResponse>, Problem> {
-    let answer = decide::actions_with(&body, inputs, explain)?;
-    record(answer.decision_id, None, &answer.actions);
+    let answer = decide::actions(&body, inputs, explain)?;
+    record(answer.decision_id, None, [answer.actions.counts()]);
     Ok(Decided(answer.decision_id, answer))
 }
 
@@ -170,11 +170,11 @@ pub async fn preset_reconcile(
     DecisionQuery { inputs, explain }: DecisionQuery,
     JsonBody(body): JsonBody,
 ) -> Result<Decided<model::Decision>, Problem> {
-    let decision = decide::reconcile_with(&body, inputs, explain)?;
+    let decision = decide::reconcile(&body, inputs, explain)?;
     record(
         decision.decision_id,
         Some(decision.preset_id),
-        &decision.actions,
+        [decision.actions.counts()],
     );
     Ok(Decided(decision.decision_id, decision))
 }
@@ -201,12 +201,12 @@ pub async fn global_reconcile(
     DecisionQuery { inputs, explain }: DecisionQuery,
     JsonBody(body): JsonBody,
 ) -> Result<Decided<model::GlobalDecision>, Problem> {
-    let answer = decide::reconcile_global_with(&body, inputs, explain)?;
+    let answer = decide::reconcile_global(&body, inputs, explain)?;
     for decision in &answer.decisions {
         record(
             decision.decision_id,
             Some(decision.preset_id),
-            &decision.actions,
+            [decision.actions.counts()],
         );
     }
     Ok(Decided(answer.decision_id, answer))
@@ -260,20 +260,21 @@ impl IntoResponse for Problem {
     }
 }
 
-/// Logs a decision at debug and counts it in the metrics.
+/// Logs a decision at debug and counts each of its actions in the metrics.
 pub(crate) fn record(
     decision_id: Uuid,
     preset_id: Option<Uuid>,
-    actions: &model::ReconciliationActions,
+    actions: impl IntoIterator<Item = model::ActionCounts>,
 ) {
-    let (to_create, to_delete) = match actions {
-        model::ReconciliationActions::Create(action) => (action.create.unsigned_abs().into(), 0),
-        model::ReconciliationActions::Delete(action) => (0, action.delete_ids.len() as u64),
-        model::ReconciliationActions::Backoff(_) => (0, 0),
-    };
-    let action_type = actions.action_type();
-    tracing::debug!(%decision_id, preset_id = ?preset_id, action_type, to_create, to_delete, "decided");
-    crate::telemetry::record_decision(action_type, to_create, to_delete);
+    let (mut to_create, mut to_delete) = (0, 0);
+    let mut action_types = Vec::new();
+    for action in actions {
+        crate::telemetry::record_decision(action.action_type, action.to_create, action.to_delete);
+        to_create += action.to_create;
+        to_delete += action.to_delete;
+        action_types.push(action.action_type);
+    }
+    tracing::debug!(%decision_id, ?preset_id, actions = ?action_types, to_create, to_delete, "decided");
 }
 
 /// Version and rule sets

@@ -1,7 +1,7 @@
 //! v2: today's Coder rules (see `docs/v2.md`) beside v1, at `/v2/*`. The same errors,
 //! limits, query parameters and extractors as v1; v1's answers do not change.
 
-use super::{Decided, DecisionProblems};
+use super::{Decided, DecisionProblems, record};
 use crate::codec::examples;
 use crate::codec::problem::Problem;
 use crate::codec::v2::{model, pipeline as decide};
@@ -36,7 +36,7 @@ pub async fn preset_reconcile(
     JsonBody(body): JsonBody,
 ) -> Result<Decided<model::DecisionV2>, Problem> {
     let decision = decide::reconcile(&body, inputs, explain)?;
-    record(&decision);
+    record_v2(&decision);
     Ok(Decided(decision.decision_id, decision))
 }
 
@@ -68,24 +68,12 @@ pub async fn global_reconcile(
     JsonBody(body): JsonBody,
 ) -> Result<Decided<model::GlobalDecisionV2>, Problem> {
     let answer = decide::reconcile_global(&body, inputs, explain)?;
-    answer.decisions.iter().for_each(record);
+    answer.decisions.iter().for_each(record_v2);
     Ok(Decided(answer.decision_id, answer))
 }
 
 /// Logs a v2 decision at debug and counts each of its actions in the metrics.
-fn record(decision: &model::DecisionV2) {
-    for action in &decision.actions {
-        let (to_create, to_delete) = match action {
-            model::ActionV2::Create(a) => (a.create.unsigned_abs().into(), 0),
-            model::ActionV2::Delete(a) => (0, a.delete_ids.len() as u64),
-            model::ActionV2::Backoff(_) | model::ActionV2::CancelPending(_) => (0, 0),
-        };
-        crate::telemetry::record_decision(action.action_type(), to_create, to_delete);
-    }
-    tracing::debug!(
-        decision_id = %decision.decision_id,
-        preset_id = %decision.preset_id,
-        actions = ?decision.actions.iter().map(model::ActionV2::action_type).collect::<Vec<_>>(),
-        "decided (v2)"
-    );
+fn record_v2(decision: &model::DecisionV2) {
+    let actions = decision.actions.iter().map(model::ActionV2::counts);
+    record(decision.decision_id, Some(decision.preset_id), actions);
 }
