@@ -41,6 +41,7 @@ use crate::codec::v2::model as v2_model;
         model::DeleteAction,
         model::BackoffAction,
         v2_model::PresetV2,
+        v2_model::PrebuildStatus,
         v2_model::Schedule,
         v2_model::PendingRow,
         v2_model::CancelPendingAction,
