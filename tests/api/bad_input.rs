@@ -769,3 +769,34 @@ fn strip_decision_ids(value: &mut Value) {
         _ => {}
     }
 }
+
+/// A malformed escape in a string no field reads is still not JSON: 400 on every call, although
+/// sonic-rs skips such strings without checking them (the fuzzer's find).
+#[tokio::test]
+async fn a_malformed_escape_in_a_skipped_string_is_a_400() {
+    let app = app();
+    for escape in [r"\u12", r"\x41", r"\u+123", r"\q"] {
+        let body = format!(
+            r#"{{"preset": {{"id": "0196a3b2-8f4e-7c1d-9a2b-3c4d5e6f7a8b", "using_active_version": true,
+                "deleted": false, "deprecated": false}}, "unknown": ["{escape}"], "x{escape}": 1}}"#
+        );
+        for uri in [
+            "/v1/presets/state",
+            "/v1/presets/reconcile",
+            "/v2/presets/reconcile",
+        ] {
+            let answer = post(&app, uri, body.clone()).await;
+            answer.problem(400);
+            assert_eq!(
+                answer.json["type"], "urn:prebuild-decider:problem:malformed-json",
+                "{uri} {escape}"
+            );
+        }
+        let global = body
+            .replacen(r#"{"preset": {"#, r#"{"presets": [{"#, 1)
+            .replacen(r#""deprecated": false}"#, r#""deprecated": false}]"#, 1);
+        for uri in ["/v1/global/reconcile", "/v2/global/reconcile"] {
+            post(&app, uri, global.clone()).await.problem(400);
+        }
+    }
+}

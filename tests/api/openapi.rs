@@ -467,6 +467,9 @@ fn every_reference_resolves() {
     for (at, _) in text.match_indices(prefix) {
         let name = &text[at + prefix.len()..];
         let name = &name[..name.find('"').unwrap()];
-        assert!(schemas.contains_key(name), "{name} is referenced but not defined");
+        assert!(
+            schemas.contains_key(name),
+            "{name} is referenced but not defined"
+        );
     }
 }
