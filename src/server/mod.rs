@@ -1,5 +1,7 @@
 //! The server's lifecycle: bind the listeners, serve the router until a signal, then drain.
 
+pub mod cgroup;
+
 use std::future::IntoFuture;
 use std::process::ExitCode;
 use std::time::Duration;
