@@ -11,9 +11,13 @@ use clap::{Args, Parser, Subcommand};
 use thiserror::Error;
 
 use crate::config::{
-    ApiToken, Config, DEFAULT_BACKOFF_INTERVAL, DEFAULT_LISTEN, DEFAULT_MAX_BODY_BYTES,
-    DEFAULT_MAX_IN_FLIGHT, DEFAULT_REQUEST_TIMEOUT, DEFAULT_SHUTDOWN_TIMEOUT, Readiness,
-    std_duration,
+    ApiToken, Config, Connections, DEFAULT_BACKOFF_INTERVAL, DEFAULT_HEADER_READ_TIMEOUT,
+    DEFAULT_HTTP2_CONNECTION_WINDOW_BYTES, DEFAULT_HTTP2_KEEP_ALIVE_INTERVAL,
+    DEFAULT_HTTP2_KEEP_ALIVE_TIMEOUT, DEFAULT_HTTP2_MAX_CONCURRENT_STREAMS,
+    DEFAULT_HTTP2_STREAM_WINDOW_BYTES, DEFAULT_IDLE_TIMEOUT, DEFAULT_LISTEN,
+    DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_IN_FLIGHT, DEFAULT_REQUEST_TIMEOUT,
+    DEFAULT_SHUTDOWN_TIMEOUT, Readiness, budget_within, std_duration,
 };
 use crate::domain::GoDuration;
 use crate::telemetry::LogFormat;
@@ -103,6 +107,49 @@ pub struct ServeArgs {
     /// Mount POST /debug/panic, which panics, to check the panic path (off by default).
     #[arg(long, env = "PREBUILD_DECIDER_DEBUG_ENDPOINTS")]
     pub debug_endpoints: bool,
+    /// Memory budget for request bodies and the work they cause (bytes, or with a Ki, Mi or Gi
+    /// suffix). Each body is charged 3 bytes per byte (its peak while parsed and decided) plus
+    /// 16 KiB, from Content-Length before it is read; a request that does not fit is answered
+    /// 503 with Retry-After at once. Default: the container's memory limit (cgroup v2
+    /// memory.max or v1 memory.limit_in_bytes) less 40 MiB for the process and 48 KiB per
+    /// allowed connection; 512 MiB when there is no limit.
+    #[arg(long, env = "PREBUILD_DECIDER_MAX_BUFFERED_BYTES", value_parser = parse_bytes)]
+    pub max_buffered_bytes: Option<u64>,
+    /// Connections open at once; beyond it new connections wait in the listen backlog, and idle
+    /// ones are closed to make room. Kept below the open-file limit (raised to its hard limit
+    /// at start).
+    #[arg(long, env = "PREBUILD_DECIDER_MAX_CONNECTIONS", default_value_t = DEFAULT_MAX_CONNECTIONS as u32, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
+    /// A request's head (request line and headers) must arrive within this long of its first
+    /// byte, the first request's within this long of the connection's start; else the
+    /// connection is answered 408 and closed.
+    #[arg(long, env = "PREBUILD_DECIDER_HEADER_READ_TIMEOUT", default_value_t = DEFAULT_HEADER_READ_TIMEOUT, value_parser = parse_positive)]
+    pub header_read_timeout: GoDuration,
+    /// Close a connection idle this long between requests, or one whose client takes none of
+    /// an answer for this long.
+    #[arg(long, env = "PREBUILD_DECIDER_IDLE_TIMEOUT", default_value_t = DEFAULT_IDLE_TIMEOUT, value_parser = parse_positive)]
+    pub idle_timeout: GoDuration,
+    /// Largest request head in bytes (HTTP/1.1 request line and headers, HTTP/2 header list);
+    /// larger ones get 431. At least 8Ki.
+    #[arg(long, env = "PREBUILD_DECIDER_MAX_HEADER_BYTES", default_value_t = DEFAULT_MAX_HEADER_BYTES as u64, value_parser = parse_header_bytes)]
+    pub max_header_bytes: u64,
+    /// HTTP/2 streams open at once on one connection.
+    #[arg(long, env = "PREBUILD_DECIDER_HTTP2_MAX_CONCURRENT_STREAMS", default_value_t = DEFAULT_HTTP2_MAX_CONCURRENT_STREAMS, value_parser = clap::value_parser!(u32).range(1..))]
+    pub http2_max_concurrent_streams: u32,
+    /// HTTP/2 flow-control window per stream (bytes, or Ki/Mi suffix): what a client may send
+    /// on one stream ahead of the server reading it.
+    #[arg(long, env = "PREBUILD_DECIDER_HTTP2_STREAM_WINDOW_BYTES", default_value_t = DEFAULT_HTTP2_STREAM_WINDOW_BYTES as u64, value_parser = parse_window)]
+    pub http2_stream_window_bytes: u64,
+    /// HTTP/2 flow-control window per connection (bytes, or Ki/Mi suffix): what a client may
+    /// send on all its streams ahead of the server reading them.
+    #[arg(long, env = "PREBUILD_DECIDER_HTTP2_CONNECTION_WINDOW_BYTES", default_value_t = DEFAULT_HTTP2_CONNECTION_WINDOW_BYTES as u64, value_parser = parse_window)]
+    pub http2_connection_window_bytes: u64,
+    /// Ping a quiet HTTP/2 connection this often (`0s`: never).
+    #[arg(long, env = "PREBUILD_DECIDER_HTTP2_KEEP_ALIVE_INTERVAL", default_value_t = DEFAULT_HTTP2_KEEP_ALIVE_INTERVAL, value_parser = parse_interval)]
+    pub http2_keep_alive_interval: GoDuration,
+    /// Close an HTTP/2 connection whose ping goes unanswered this long.
+    #[arg(long, env = "PREBUILD_DECIDER_HTTP2_KEEP_ALIVE_TIMEOUT", default_value_t = DEFAULT_HTTP2_KEEP_ALIVE_TIMEOUT, value_parser = parse_positive)]
+    pub http2_keep_alive_timeout: GoDuration,
 }
 
 /// Flags of `decide`.
@@ -151,6 +198,49 @@ fn parse_interval(value: &str) -> Result<GoDuration, String> {
     GoDuration::parse_non_negative(value).map_err(|error| error.to_string())
 }
 
+/// A byte count: digits, optionally followed by `Ki`, `Mi` or `Gi` (or `KiB`, `MiB`, `GiB`).
+fn parse_bytes(value: &str) -> Result<u64, String> {
+    let value = value.trim();
+    let digits_end = value
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(value.len());
+    let (digits, unit) = value.split_at(digits_end);
+    let shift = match unit.trim_end_matches('B') {
+        "" => 0,
+        "Ki" => 10,
+        "Mi" => 20,
+        "Gi" => 30,
+        _ => {
+            return Err(format!(
+                "{value:?} is not a byte count (digits, optionally with Ki, Mi or Gi)"
+            ));
+        }
+    };
+    let number: u64 = digits
+        .parse()
+        .map_err(|_| format!("{value:?} is not a byte count"))?;
+    number
+        .checked_mul(1 << shift)
+        .ok_or_else(|| format!("{value:?} is too large"))
+}
+
+fn parse_header_bytes(value: &str) -> Result<u64, String> {
+    let bytes = parse_bytes(value)?;
+    if !(8192..=u64::from(u32::MAX)).contains(&bytes) {
+        return Err("must be from 8Ki to 4Gi".to_owned());
+    }
+    Ok(bytes)
+}
+
+/// An HTTP/2 window: from 64 KiB - 1 (the protocol's initial window) to 2^31 - 1.
+fn parse_window(value: &str) -> Result<u64, String> {
+    let bytes = parse_bytes(value)?;
+    if !(65_535..=(1 << 31) - 1).contains(&bytes) {
+        return Err("must be from 65535 to 2147483647 (HTTP/2's limits)".to_owned());
+    }
+    Ok(bytes)
+}
+
 fn parse_positive(value: &str) -> Result<GoDuration, String> {
     let duration = parse_interval(value)?;
     if duration.as_nanos() == 0 {
@@ -178,9 +268,31 @@ pub enum ConfigError {
     Origin(String),
 }
 
+/// Where the memory budget comes from when `--max-buffered-bytes` is not given: the container's
+/// memory limit, if any (see [`crate::server::cgroup`]).
+pub trait MemoryLimitSource {
+    /// The limit, in bytes, and what it is (for the start-up log).
+    fn limit(&self) -> Option<(u64, String)>;
+}
+
+/// The process's own cgroup.
+pub struct ProcessCgroup;
+
+impl MemoryLimitSource for ProcessCgroup {
+    fn limit(&self) -> Option<(u64, String)> {
+        crate::server::cgroup::memory_limit().map(|limit| (limit.bytes, limit.to_string()))
+    }
+}
+
 impl ServeArgs {
-    /// The configuration these flags describe (reading the token file, if any).
+    /// The configuration these flags describe (reading the token file, if any, and the
+    /// process's cgroup for the memory budget's default).
     pub fn config(&self) -> Result<Config, ConfigError> {
+        self.config_within(&ProcessCgroup)
+    }
+
+    /// [`ServeArgs::config`], with the container memory limit from `limits`.
+    pub fn config_within(&self, limits: &dyn MemoryLimitSource) -> Result<Config, ConfigError> {
         let args = self;
         let token = match (&args.api_token, &args.api_token_file) {
             (Some(token), _) => Some(token.clone()),
@@ -207,6 +319,39 @@ impl ServeArgs {
                     .map_err(|_| ConfigError::Origin(origin.clone()))
             })
             .collect::<Result<_, _>>()?;
+        let connections = Connections {
+            max: args.max_connections as usize,
+            header_read_timeout: std_duration(args.header_read_timeout),
+            idle_timeout: std_duration(args.idle_timeout),
+            max_header_bytes: usize::try_from(args.max_header_bytes).unwrap_or(usize::MAX),
+            http2_max_concurrent_streams: args.http2_max_concurrent_streams,
+            http2_stream_window_bytes: u32::try_from(args.http2_stream_window_bytes)
+                .unwrap_or(u32::MAX),
+            http2_connection_window_bytes: u32::try_from(args.http2_connection_window_bytes)
+                .unwrap_or(u32::MAX),
+            http2_keep_alive_interval: Some(std_duration(args.http2_keep_alive_interval))
+                .filter(|interval| !interval.is_zero()),
+            http2_keep_alive_timeout: std_duration(args.http2_keep_alive_timeout),
+        };
+        let (max_buffered_bytes, budget_source) = match args.max_buffered_bytes {
+            Some(bytes) => (
+                usize::try_from(bytes).unwrap_or(usize::MAX),
+                "--max-buffered-bytes".to_owned(),
+            ),
+            None => match limits.limit() {
+                Some((limit, what)) => (
+                    budget_within(limit, connections.max),
+                    format!(
+                        "the container's memory: {what}, less the process's and {} connections' headroom",
+                        connections.max
+                    ),
+                ),
+                None => (
+                    DEFAULT_MAX_BUFFERED_BYTES,
+                    "the default (no container memory limit found)".to_owned(),
+                ),
+            },
+        };
         Ok(Config {
             listen: args.listen,
             metrics_listen: args.metrics_listen,
@@ -220,6 +365,9 @@ impl ServeArgs {
             serve_metrics: args.metrics_listen.is_none(),
             debug_endpoints: args.debug_endpoints,
             readiness: Readiness::default(),
+            max_buffered_bytes,
+            budget_source,
+            connections,
         })
     }
 }

@@ -1,6 +1,7 @@
 //! The HTTP surface: the router, thin handlers (extract, call the codec's pipeline, answer),
 //! the extractors, the middleware and the OpenAPI document.
 
+pub mod budget;
 pub mod extract;
 pub mod handlers;
 pub mod middleware;
