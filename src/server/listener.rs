@@ -1,0 +1,170 @@
+//! Accepting connections under a cap: a place under the cap is taken before each `accept`, so
+//! past it new connections wait in the kernel's listen backlog (no file descriptor is spent on
+//! them) and idle keep-alive connections are told to make room. The soft limit on open files
+//! is raised to its hard limit at start, and the cap kept below it.
+
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, watch};
+
+use super::connection::{self, Settings};
+use crate::telemetry;
+
+/// File descriptors kept for everything but connections: listeners, the runtime's epoll and
+/// wake-up descriptors, stdio, the files read at start.
+pub const RESERVED_FILES: u64 = 64;
+
+/// Connections the metrics listener takes at once (a scraper needs one or two).
+pub const METRICS_CONNECTIONS: usize = 16;
+
+/// Raises the soft limit on open files to the hard limit, as Go's runtime does at start, and
+/// returns the soft limit in force (`None` when it cannot be read).
+pub fn raise_open_files_limit() -> Option<u64> {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes the struct it is given.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
+        return None;
+    }
+    if limit.rlim_cur < limit.rlim_max {
+        let raised = libc::rlimit {
+            rlim_cur: limit.rlim_max,
+            rlim_max: limit.rlim_max,
+        };
+        // SAFETY: setrlimit reads the struct it is given.
+        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
+            limit.rlim_cur = limit.rlim_max;
+        }
+    }
+    Some(limit.rlim_cur)
+}
+
+/// The cap on open connections: `configured`, kept below an open-file limit of `files` less
+/// [`RESERVED_FILES`] and the metrics listener's share.
+pub fn connection_cap(configured: usize, files: Option<u64>) -> usize {
+    let Some(files) = files else {
+        return configured;
+    };
+    let room = files
+        .saturating_sub(RESERVED_FILES)
+        .saturating_sub(METRICS_CONNECTIONS as u64);
+    configured
+        .min(usize::try_from(room).unwrap_or(usize::MAX))
+        .max(1)
+}
+
+/// A connection's place under the cap, held until its socket closes; counted in the
+/// open-connections gauge.
+pub struct Place(#[allow(dead_code)] OwnedSemaphorePermit);
+
+impl Place {
+    fn new(permit: OwnedSemaphorePermit) -> Self {
+        telemetry::connections_open().increment(1.0);
+        Place(permit)
+    }
+}
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        telemetry::connections_open().decrement(1.0);
+    }
+}
+
+/// Errors of one connection that `accept` reports; the listener goes on at once.
+fn is_connection_error(error: &io::Error) -> bool {
+    matches!(
+        error.kind(),
+        io::ErrorKind::ConnectionRefused
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::ConnectionReset
+    )
+}
+
+/// Accepts connections on `listener` and serves each with `router`, at most `places` open at
+/// once, until `shutdown` turns true; then returns, dropping the listener so new connections
+/// are refused, while the connections drain.
+pub async fn accept(
+    listener: TcpListener,
+    router: Router,
+    settings: Arc<Settings>,
+    places: Arc<Semaphore>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let at_cap = Arc::new(Notify::new());
+    loop {
+        let place = match Arc::clone(&places).try_acquire_owned() {
+            Ok(place) => place,
+            Err(_) => {
+                telemetry::connections_at_cap();
+                // Idle keep-alive connections close to make room.
+                at_cap.notify_waiters();
+                tokio::select! {
+                    place = Arc::clone(&places).acquire_owned() => match place {
+                        Ok(place) => place,
+                        Err(_) => return,
+                    },
+                    _ = shutdown.wait_for(|stop| *stop) => return,
+                }
+            }
+        };
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = shutdown.wait_for(|stop| *stop) => return,
+        };
+        match accepted {
+            Ok((stream, _peer)) => {
+                telemetry::connection_accepted();
+                tokio::spawn(connection::serve(
+                    stream,
+                    Place::new(place),
+                    router.clone(),
+                    Arc::clone(&settings),
+                    shutdown.clone(),
+                    Arc::clone(&at_cap),
+                ));
+            }
+            Err(error) if is_connection_error(&error) => {}
+            Err(error) => {
+                // Out of file descriptors (another part of the process holds them) or memory:
+                // wait a little rather than spin.
+                tracing::error!(%error, "cannot accept a connection; retrying in 100ms");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cap_stays_below_the_open_files_limit() {
+        assert_eq!(connection_cap(1024, None), 1024);
+        assert_eq!(connection_cap(1024, Some(1_048_576)), 1024);
+        assert_eq!(connection_cap(1024, Some(1024)), 1024 - 64 - 16);
+        assert_eq!(connection_cap(1024, Some(10)), 1);
+    }
+
+    #[test]
+    fn the_open_files_limit_is_raised_to_the_hard_limit() {
+        let soft = raise_open_files_limit().expect("getrlimit works");
+        let mut limit = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: getrlimit writes the struct it is given.
+        assert_eq!(
+            unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) },
+            0
+        );
+        assert_eq!(soft, limit.rlim_cur);
+        assert_eq!(limit.rlim_cur, limit.rlim_max);
+    }
+}
