@@ -54,6 +54,20 @@ pub fn reconcile_global(
     inputs: DecisionInputs,
     explain: Explain,
 ) -> Result<model::GlobalDecisionV2, Problem> {
+    decide_global(read_global(body)?, inputs, explain)
+}
+
+/// A v2 global snapshot's rows as read from its body, not yet checked against the contract:
+/// what [`decide_global`] decides. Reading and deciding are apart so a caller can free the body
+/// in between.
+pub struct GlobalReadV2 {
+    rows: domain::GlobalRowsV2,
+    keys: Keys,
+}
+
+/// Reads the body of `POST /v2/global/reconcile` into its rows (a 400 or 422 when it is not a
+/// v2 global snapshot).
+pub fn read_global(body: &[u8]) -> Result<GlobalReadV2, Problem> {
     let (rows, keys) = read::global_rows(body)?;
     let Object(more): Object<model::GlobalSnapshotV2Fields> = parse_json(body)?;
     let mut errors = Vec::new();
@@ -104,6 +118,16 @@ pub fn reconcile_global(
             .map(|id| id.0)
             .collect(),
     };
+    Ok(GlobalReadV2 { rows, keys })
+}
+
+/// `POST /v2/global/reconcile` from the rows [`read_global`] read: every preset's decision.
+pub fn decide_global(
+    read: GlobalReadV2,
+    inputs: DecisionInputs,
+    explain: Explain,
+) -> Result<model::GlobalDecisionV2, Problem> {
+    let GlobalReadV2 { rows, keys } = read;
     let problem = |error: SnapshotErrorV2| snapshot_problem(&error, &keys);
     let global = domain::GlobalSnapshotV2::new(rows).map_err(problem)?;
     let decisions = if explain.0 {
