@@ -155,7 +155,7 @@ fn describe() {
     describe_counter!(
         CONNECTIONS_CUT,
         "HTTP connections the server closed, by reason: header_timeout, idle_timeout, \
-         send_stall, at_cap (idle, closed to make room)."
+         send_stall, at_cap (no request head within a second while the server was at its cap)."
     );
     describe_gauge!(
         MEMORY_BUDGET,
@@ -206,7 +206,8 @@ pub enum Cut {
     IdleTimeout,
     /// An answer was being written and the client took none of it for `--idle-timeout`.
     SendStall,
-    /// It was idle when the cap on open connections was reached.
+    /// Its request head had not arrived a second in while the server was at its cap on open
+    /// connections.
     AtCap,
 }
 

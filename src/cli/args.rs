@@ -427,6 +427,133 @@ mod tests {
         }
     }
 
+    /// A container limit given by the test, not read from the machine.
+    struct Limit(Option<u64>);
+
+    impl MemoryLimitSource for Limit {
+        fn limit(&self) -> Option<(u64, String)> {
+            self.0
+                .map(|bytes| (bytes, format!("cgroup v2 limit of {bytes} bytes")))
+        }
+    }
+
+    #[test]
+    fn the_hardening_flags_have_protective_defaults_and_take_byte_sizes() {
+        let cli = Cli::try_parse_from(["prebuild-decider"]).unwrap();
+        let config = cli.serve.config_within(&Limit(None)).unwrap();
+        assert_eq!(config.max_buffered_bytes, 512 << 20);
+        assert!(
+            config.budget_source.starts_with("the default"),
+            "{}",
+            config.budget_source
+        );
+        assert_eq!(config.connections, Connections::default());
+        assert_eq!(config.connections.max, 1024);
+        assert_eq!(
+            config.connections.header_read_timeout,
+            Duration::from_secs(10)
+        );
+        assert_eq!(config.connections.idle_timeout, Duration::from_secs(60));
+        assert_eq!(config.connections.max_header_bytes, 16 << 10);
+        assert_eq!(config.connections.http2_max_concurrent_streams, 100);
+        assert_eq!(
+            config.connections.http2_keep_alive_interval,
+            Some(Duration::from_secs(20))
+        );
+
+        let cli = Cli::try_parse_from([
+            "prebuild-decider",
+            "--max-buffered-bytes",
+            "96Mi",
+            "--max-connections",
+            "50",
+            "--header-read-timeout",
+            "2s",
+            "--idle-timeout",
+            "5s",
+            "--max-header-bytes",
+            "32KiB",
+            "--http2-max-concurrent-streams",
+            "8",
+            "--http2-stream-window-bytes",
+            "128Ki",
+            "--http2-connection-window-bytes",
+            "1Mi",
+            "--http2-keep-alive-interval",
+            "0s",
+            "--http2-keep-alive-timeout",
+            "3s",
+        ])
+        .unwrap();
+        let config = cli.serve.config_within(&Limit(Some(1 << 30))).unwrap();
+        assert_eq!(config.max_buffered_bytes, 96 << 20);
+        assert_eq!(config.budget_source, "--max-buffered-bytes");
+        let c = &config.connections;
+        assert_eq!((c.max, c.max_header_bytes), (50, 32 << 10));
+        assert_eq!(
+            (c.header_read_timeout, c.idle_timeout),
+            (Duration::from_secs(2), Duration::from_secs(5))
+        );
+        assert_eq!(c.http2_max_concurrent_streams, 8);
+        assert_eq!(
+            (c.http2_stream_window_bytes, c.http2_connection_window_bytes),
+            (128 << 10, 1 << 20)
+        );
+        assert_eq!(c.http2_keep_alive_interval, None, "0s turns pings off");
+        assert_eq!(c.http2_keep_alive_timeout, Duration::from_secs(3));
+
+        for bad in [
+            &["prebuild-decider", "--max-buffered-bytes", "12XB"][..],
+            &["prebuild-decider", "--max-buffered-bytes", "-1"],
+            &[
+                "prebuild-decider",
+                "--max-buffered-bytes",
+                "99999999999999Gi",
+            ],
+            &["prebuild-decider", "--max-connections", "0"],
+            &["prebuild-decider", "--header-read-timeout", "0s"],
+            &["prebuild-decider", "--idle-timeout", "0s"],
+            &["prebuild-decider", "--max-header-bytes", "4Ki"],
+            &["prebuild-decider", "--http2-stream-window-bytes", "1000"],
+            &["prebuild-decider", "--http2-connection-window-bytes", "4Gi"],
+            &["prebuild-decider", "--http2-max-concurrent-streams", "0"],
+        ] {
+            assert!(Cli::try_parse_from(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_budget_defaults_to_what_the_container_limit_leaves() {
+        let cli = Cli::try_parse_from(["prebuild-decider", "--max-connections", "256"]).unwrap();
+        let config = cli.serve.config_within(&Limit(Some(256 << 20))).unwrap();
+        // 256 MiB less 40 MiB for the process and 256 x 48 KiB for connections.
+        assert_eq!(config.max_buffered_bytes, (256 - 40 - 12) << 20);
+        assert!(
+            config
+                .budget_source
+                .contains("cgroup v2 limit of 268435456 bytes"),
+            "{}",
+            config.budget_source
+        );
+        // Bodies the budget cannot hold get 413: (204 MiB - 16 KiB) / 3 is above 16 MiB.
+        assert_eq!(config.body_limit(), 16 << 20);
+        let tiny = cli.serve.config_within(&Limit(Some(48 << 20))).unwrap();
+        assert_eq!(tiny.max_buffered_bytes, 4 << 20);
+        assert!(tiny.body_limit() < 16 << 20);
+    }
+
+    #[test]
+    fn byte_sizes_take_binary_suffixes() {
+        assert_eq!(parse_bytes("1024"), Ok(1024));
+        assert_eq!(parse_bytes("64Ki"), Ok(64 << 10));
+        assert_eq!(parse_bytes("64KiB"), Ok(64 << 10));
+        assert_eq!(parse_bytes("256Mi"), Ok(256 << 20));
+        assert_eq!(parse_bytes("2Gi"), Ok(2 << 30));
+        for bad in ["", "Mi", "1.5Mi", "1MB", "1 Mi", "1m"] {
+            assert!(parse_bytes(bad).is_err(), "{bad:?}");
+        }
+    }
+
     #[test]
     fn the_token_file_is_read_and_trimmed() {
         let path =

@@ -4,15 +4,19 @@
 //! - the first request's head must arrive within `--header-read-timeout` of the connection's
 //!   start, and each later head within it of the head's first byte: else the connection is
 //!   answered 408 (an RFC 9457 problem; HTTP/1.1 only) and closed;
+//! - while the server is at its cap on open connections, a head gets at most
+//!   [`AT_CAP_HEAD_TIMEOUT`] (a well-behaved client sends its request as soon as it connects), so
+//!   a flood of silent connections gives way to the clients waiting behind it;
 //! - a connection with no request in progress is closed after `--idle-timeout` (HTTP/2 with a
-//!   GOAWAY), or at once when the server is at its cap on open connections;
+//!   GOAWAY);
 //! - a connection whose client takes none of an answer for `--idle-timeout` is closed.
 //!
 //! While a request is being read or decided, `--request-timeout` (the guard middleware's 408)
 //! bounds it, so the watchdog leaves it alone.
 //!
-//! The watchdog wakes at its next deadline only: the hot path pays a few relaxed atomic
-//! operations per request and two clock reads, no timer. A closed connection lingers (its
+//! The watchdog wakes at its next deadline, or sooner to notice a new phase (at least once per
+//! `min(--header-read-timeout, --idle-timeout)`): the hot path pays a few atomic operations per
+//! request and two clock reads, no timer. A closed connection lingers (its
 //! socket shut for writing, what the client still sends read and dropped, for at most
 //! [`LINGER`]) when the client was still sending, so a refusal sent before its body was read
 //! reaches it instead of being lost to a reset.
@@ -46,6 +50,34 @@ use crate::telemetry::{self, Cut};
 /// How long a closed connection may linger, reading what the client still sends.
 pub const LINGER: Duration = Duration::from_secs(2);
 
+/// How long a request head may take while the server is at its cap on open connections.
+pub const AT_CAP_HEAD_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// Whether the server is at its cap on open connections, and a way to tell every connection
+/// when it gets there.
+#[derive(Default)]
+pub struct Pressure {
+    at_cap: AtomicBool,
+    reached: Notify,
+}
+
+impl Pressure {
+    /// The cap is reached: connections waiting for a head get [`AT_CAP_HEAD_TIMEOUT`].
+    pub fn reached(&self) {
+        self.at_cap.store(true, Ordering::Relaxed);
+        self.reached.notify_waiters();
+    }
+
+    /// A place is free again.
+    pub fn eased(&self) {
+        self.at_cap.store(false, Ordering::Relaxed);
+    }
+
+    fn on(&self) -> bool {
+        self.at_cap.load(Ordering::Relaxed)
+    }
+}
+
 /// How long a connection asked to close (idle, or draining at shutdown with nothing in
 /// flight) may take to finish before it is dropped.
 const CLOSE_GRACE: Duration = Duration::from_secs(1);
@@ -58,6 +90,13 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// The longest the watchdog sleeps: a new phase (a head's first byte, the end of a request)
+    /// is noticed within it, and every phase lasts at least as long, so each cut comes exactly
+    /// on its deadline.
+    fn longest_sleep(&self) -> Duration {
+        self.header_read_timeout.min(self.idle_timeout)
+    }
+
     /// hyper's builder with the configured limits: HTTP/1.1's head size (which also caps its
     /// read and write buffers), HTTP/2's streams, windows, header list and keep-alive pings.
     pub fn new(connections: &Connections) -> Self {
@@ -457,10 +496,16 @@ enum Phase {
     Busy,
 }
 
-/// Where the connection stands now, and when that phase's time runs out.
-fn phase(activity: &Activity, settings: &Settings) -> (Phase, Instant) {
+/// Where the connection stands now, and when that phase's time runs out (a head's sooner while
+/// the server is `at_cap`).
+fn phase(activity: &Activity, settings: &Settings, at_cap: bool) -> (Phase, Instant) {
+    let head_timeout = if at_cap {
+        settings.header_read_timeout.min(AT_CAP_HEAD_TIMEOUT)
+    } else {
+        settings.header_read_timeout
+    };
     if activity.requests.load(Ordering::Relaxed) == 0 {
-        return (Phase::Head, activity.started + settings.header_read_timeout);
+        return (Phase::Head, activity.started + head_timeout);
     }
     if activity.active.load(Ordering::Acquire) > 0 {
         let phase = if activity.answering.load(Ordering::Acquire) > 0 {
@@ -472,10 +517,7 @@ fn phase(activity: &Activity, settings: &Settings) -> (Phase, Instant) {
     }
     let head_since = activity.head_since.load(Ordering::Relaxed);
     if head_since != 0 {
-        return (
-            Phase::Head,
-            activity.at(head_since) + settings.header_read_timeout,
-        );
+        return (Phase::Head, activity.at(head_since) + head_timeout);
     }
     let idle_since = activity.idle_since.load(Ordering::Relaxed);
     (Phase::Idle, activity.at(idle_since) + settings.idle_timeout)
@@ -489,7 +531,7 @@ pub async fn serve(
     router: Router,
     settings: Arc<Settings>,
     mut shutdown: watch::Receiver<bool>,
-    at_cap: Arc<Notify>,
+    pressure: Arc<Pressure>,
 ) {
     let activity = Arc::new(Activity::new());
     let socket = Socket {
@@ -509,8 +551,8 @@ pub async fn serve(
         .serve_connection(TokioIo::new(socket), served);
     tokio::pin!(connection);
 
-    let (mut watched, deadline) = phase(&activity, &settings);
-    let timer = tokio::time::sleep_until(deadline);
+    let (mut watched, deadline) = phase(&activity, &settings, pressure.on());
+    let timer = tokio::time::sleep_until(deadline.min(Instant::now() + settings.longest_sleep()));
     tokio::pin!(timer);
     // Answering: the bytes written when last looked, and when they last moved.
     let mut progress = (activity.written.load(Ordering::Relaxed), Instant::now());
@@ -537,13 +579,18 @@ pub async fn serve(
                     // It was asked to close and has not: drop it.
                     return;
                 }
-                let (phase_now, deadline) = phase(&activity, &settings);
+                let at_cap = pressure.on();
+                let (phase_now, deadline) = phase(&activity, &settings, at_cap);
                 let written = activity.written.load(Ordering::Relaxed);
                 if phase_now != watched || written != progress.0 {
                     progress = (written, now);
                 }
                 let cut = match phase_now {
-                    Phase::Head if now >= deadline => Some(Cut::HeaderTimeout),
+                    Phase::Head if now >= deadline => {
+                        // Cut sooner than its own timeout only because of the cap?
+                        let (_, own) = phase(&activity, &settings, false);
+                        Some(if now < own { Cut::AtCap } else { Cut::HeaderTimeout })
+                    }
                     Phase::Idle if now >= deadline => Some(Cut::IdleTimeout),
                     Phase::Answering if phase_now == watched
                         && now.duration_since(progress.1) >= settings.idle_timeout =>
@@ -561,7 +608,7 @@ pub async fn serve(
                     }
                     Some(reason) => {
                         telemetry::cut(reason);
-                        if reason == Cut::HeaderTimeout {
+                        if matches!(reason, Cut::HeaderTimeout | Cut::AtCap) {
                             activity.cut_for_head.store(true, Ordering::Relaxed);
                         }
                         return;
@@ -571,6 +618,7 @@ pub async fn serve(
                             Phase::Answering => progress.1 + settings.idle_timeout,
                             _ => deadline,
                         };
+                        let next = next.min(now + settings.longest_sleep());
                         timer.as_mut().reset(next.max(now + Duration::from_millis(1)));
                     }
                 }
@@ -585,15 +633,9 @@ pub async fn serve(
                     }
                 }
             }
-            () = at_cap.notified(), if closing.is_none() => {
-                let idle = activity.requests.load(Ordering::Relaxed) > 0
-                    && activity.active.load(Ordering::Acquire) == 0
-                    && activity.head_since.load(Ordering::Relaxed) == 0;
-                if idle {
-                    telemetry::cut(Cut::AtCap);
-                    connection.as_mut().graceful_shutdown();
-                    closing = Some(Instant::now() + CLOSE_GRACE);
-                }
+            () = pressure.reached.notified(), if closing.is_none() => {
+                // The cap was reached: look again now, with a head's shorter timeout.
+                timer.as_mut().reset(Instant::now());
             }
         }
     }
@@ -631,24 +673,29 @@ mod tests {
             ..Connections::default()
         });
         let activity = Arc::new(Activity::new());
-        let (first, deadline) = phase(&activity, &settings);
+        let (first, deadline) = phase(&activity, &settings, false);
         assert_eq!(first, Phase::Head);
         assert_eq!(deadline, activity.started + Duration::from_secs(10));
         // Bytes before the first request do not move the first head's deadline.
         activity.received();
-        assert_eq!(phase(&activity, &settings).1, deadline);
+        assert_eq!(phase(&activity, &settings, false).1, deadline);
+        // At the cap, a head gets a second.
+        assert_eq!(
+            phase(&activity, &settings, true).1,
+            activity.started + AT_CAP_HEAD_TIMEOUT
+        );
 
         let mut request = InProgress::begin(&activity, false);
-        assert_eq!(phase(&activity, &settings).0, Phase::Busy);
+        assert_eq!(phase(&activity, &settings, false).0, Phase::Busy);
         request.answered();
-        assert_eq!(phase(&activity, &settings).0, Phase::Answering);
+        assert_eq!(phase(&activity, &settings, false).0, Phase::Answering);
         drop(request);
-        let (idle, until) = phase(&activity, &settings);
+        let (idle, until) = phase(&activity, &settings, false);
         assert_eq!(idle, Phase::Idle);
         assert!(until > activity.started + Duration::from_secs(60));
 
         activity.received();
-        let (head, by) = phase(&activity, &settings);
+        let (head, by) = phase(&activity, &settings, false);
         assert_eq!(head, Phase::Head);
         assert!(by < until, "a started head has the shorter deadline");
         let second = InProgress::begin(&activity, false);
@@ -659,6 +706,6 @@ mod tests {
         let h2 = Arc::new(Activity::new());
         drop(InProgress::begin(&h2, true));
         h2.received();
-        assert_eq!(phase(&h2, &settings).0, Phase::Idle);
+        assert_eq!(phase(&h2, &settings, false).0, Phase::Idle);
     }
 }

@@ -1,6 +1,7 @@
 //! Accepting connections under a cap: a place under the cap is taken before each `accept`, so
 //! past it new connections wait in the kernel's listen backlog (no file descriptor is spent on
-//! them) and idle keep-alive connections are told to make room. The soft limit on open files
+//! them), and connections still waiting for a request head get a shorter timeout (see
+//! [`connection::Pressure`]) so the clients waiting behind them get in. The soft limit on open files
 //! is raised to its hard limit at start, and the cap kept below it.
 
 use std::io;
@@ -9,9 +10,9 @@ use std::time::Duration;
 
 use axum::Router;
 use tokio::net::TcpListener;
-use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, watch};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 
-use super::connection::{self, Settings};
+use super::connection::{self, Pressure, Settings};
 use crate::telemetry;
 
 /// File descriptors kept for everything but connections: listeners, the runtime's epoll and
@@ -96,21 +97,22 @@ pub async fn accept(
     places: Arc<Semaphore>,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let at_cap = Arc::new(Notify::new());
+    let pressure = Arc::new(Pressure::default());
     loop {
         let place = match Arc::clone(&places).try_acquire_owned() {
             Ok(place) => place,
             Err(_) => {
                 telemetry::connections_at_cap();
-                // Idle keep-alive connections close to make room.
-                at_cap.notify_waiters();
-                tokio::select! {
+                pressure.reached();
+                let place = tokio::select! {
                     place = Arc::clone(&places).acquire_owned() => match place {
                         Ok(place) => place,
                         Err(_) => return,
                     },
                     _ = shutdown.wait_for(|stop| *stop) => return,
-                }
+                };
+                pressure.eased();
+                place
             }
         };
         let accepted = tokio::select! {
@@ -126,7 +128,7 @@ pub async fn accept(
                     router.clone(),
                     Arc::clone(&settings),
                     shutdown.clone(),
-                    Arc::clone(&at_cap),
+                    Arc::clone(&pressure),
                 ));
             }
             Err(error) if is_connection_error(&error) => {}

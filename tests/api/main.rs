@@ -1,5 +1,6 @@
 //! Integration tests through the router (in-process) and over a real socket.
 
+mod attack;
 mod bad_input;
 mod cli;
 mod conformance;
