@@ -1,8 +1,7 @@
-# syntax=docker/dockerfile:1
-#
 # prebuild-decider container image.
 #
-#   docker build -t prebuild-decider .
+#   DOCKER_BUILDKIT=1 docker build --build-arg REVISION="$(git rev-parse --short=12 HEAD)" \
+#     -t prebuild-decider .
 #   docker run --rm -p 8080:8080 prebuild-decider
 #
 # Two stages: a Rust toolchain image compiles the release binary, and a
@@ -10,6 +9,16 @@
 # the unprivileged user 65532. The builder is Debian 12 (bookworm) because the
 # runtime is Debian 12 too: a binary linked against a newer glibc (e.g. a
 # trixie builder) would not start on cc-debian12.
+#
+# BuildKit is needed for the cache mounts below. It is the default builder
+# since Docker 23; older engines (Debian 12's docker.io is 20.10) need
+# DOCKER_BUILDKIT=1. There is no "# syntax=" line on purpose: the Dockerfile
+# frontend built into BuildKit has had RUN --mount since BuildKit 0.8 (Docker
+# 20.10), and nothing here needs a newer one, so a build does not have to
+# fetch a frontend image from Docker Hub first.
+#
+# REVISION is the commit /v1/version and the build-info metric report: the
+# build context has no .git, so without it they say "unknown".
 #
 # For reproducible production builds, pin both FROM lines by digest
 # (image:tag@sha256:...).

@@ -28,8 +28,8 @@ use criterion::{
 };
 use prebuild_decider::codec::pipeline::{self as decide, DecisionInputs};
 use prebuild_decider::domain::{
-    Backoff, GoDuration, InProgressCount, Preset, PresetSnapshot, RunningPrebuild, Timestamp,
-    Transition,
+    Backoff, GoDuration, InProgressCount, NoTrace, Preset, PresetSnapshot, RunningPrebuild,
+    Timestamp, Transition,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -310,7 +310,7 @@ fn bench_domain(c: &mut Criterion) {
                 let snapshot = snapshot.get_or_init(|| preset_snapshot(running, active).1);
                 b.iter(|| {
                     black_box(snapshot)
-                        .decide(black_box(now), black_box(backoff_interval))
+                        .decide(black_box(now), black_box(backoff_interval), &mut NoTrace)
                         .expect("generated snapshots decide")
                 });
             });
@@ -329,7 +329,7 @@ fn bench_reconcile(c: &mut Criterion) {
             group.bench_function(BenchmarkId::from_parameter(running), |b| {
                 let body = body.get_or_init(|| preset_snapshot(running, active).0);
                 b.iter(|| {
-                    let decision = decide::reconcile(black_box(body), black_box(inputs))
+                    let decision = decide::reconcile(black_box(body), black_box(inputs), false)
                         .expect("generated bodies are valid");
                     serde_json::to_vec(&decision).expect("a decision serializes")
                 });
@@ -348,7 +348,7 @@ fn bench_global(c: &mut Criterion) {
         group.bench_function(BenchmarkId::from_parameter(presets), |b| {
             let body = body.get_or_init(|| global_body(presets));
             b.iter(|| {
-                let decision = decide::reconcile_global(black_box(body), black_box(inputs))
+                let decision = decide::reconcile_global(black_box(body), black_box(inputs), false)
                     .expect("generated bodies are valid");
                 serde_json::to_vec(&decision).expect("a decision serializes")
             });

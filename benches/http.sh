@@ -21,10 +21,9 @@
 # CPU us per request holds up better on a shared machine.
 #
 # Settings (environment): ROUNDS=5 DURATION=10s WARMUP=3s CONNECTIONS=32 SERVER_CPU=1
-# LOAD_CPU=0; global mode: GLOBAL_SIZES="100 1000 10000" GLOBAL_DURATION=10s; SHARED (the
-# folder holding oracle/build.sh: ../shared beside the repo, else tests/seed-oracle),
-# GO_PEER_DIR (/tmp/oracle-bin), SKIP_GO=1
-# to leave the Go peer out. Needs cargo, python3, curl, taskset; installs wrk with apt if it is
+# LOAD_CPU=0; global mode: GLOBAL_SIZES="100 1000 10000" GLOBAL_DURATION=10s; GO_PEER_DIR
+# (/tmp/oracle-bin, where tests/seed-oracle/oracle/build.sh puts the Go peer), SKIP_GO=1 to
+# leave the Go peer out. Needs cargo, python3, curl, taskset; installs wrk with apt if it is
 # missing. Prints to stdout only; writes nothing into the repo (scratch files go to a temp dir).
 set -euo pipefail
 
@@ -47,11 +46,8 @@ SERVER_CPU=${SERVER_CPU:-1}
 LOAD_CPU=${LOAD_CPU:-0}
 GLOBAL_SIZES=${GLOBAL_SIZES:-100 1000 10000}
 GLOBAL_DURATION=${GLOBAL_DURATION:-10s}
-# The Go peer's sources: ../shared beside the repo, else the repo's own copy of them.
-if [ -z "${SHARED:-}" ]; then
-	SHARED=$repo/../shared
-	[ -f "$SHARED/oracle/build.sh" ] || SHARED=$repo/tests/seed-oracle
-fi
+# The Go peer's sources: the seed and its oracle, in the repository.
+oracle_dir=$repo/tests/seed-oracle/oracle
 GO_PEER_DIR=${GO_PEER_DIR:-/tmp/oracle-bin}
 target=${CARGO_TARGET_DIR:-$repo/target}
 clk_tck=$(getconf CLK_TCK)
@@ -103,8 +99,8 @@ if [ "$mode" = preset ]; then
 	servers+=(service-quiet typed-ceiling transport-floor)
 	if [ "${SKIP_GO:-0}" = 1 ]; then
 		say "# SKIP_GO=1: no Go peer"
-	elif [ -f "$SHARED/oracle/build.sh" ] &&
-		OUT_DIR=$GO_PEER_DIR bash "$SHARED/oracle/build.sh" >"$tmp/go-build.log" 2>&1 &&
+	elif [ -f "$oracle_dir/build.sh" ] &&
+		OUT_DIR=$GO_PEER_DIR bash "$oracle_dir/build.sh" >"$tmp/go-build.log" 2>&1 &&
 		[ -x "$GO_PEER_DIR/go-peer" ]; then
 		servers+=(go-peer)
 	else

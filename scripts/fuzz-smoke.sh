@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A short fuzzing run for CI: builds the `decide` fuzz target and runs it for $FUZZ_SECONDS
-# (default 60) on a corpus seeded from examples/, the conformance vectors and fuzz/regressions/.
+# (default 60) on a corpus seeded from examples/, the conformance vectors and fuzz/regressions/,
+# with the dictionary of the contract's keys and punctuation (fuzz/decide.dict).
 #
 # Skips (exit 0) when no nightly toolchain is installed; installs cargo-fuzz (crates.io) when it
 # is missing. Exits non-zero when the fuzzer finds a crash (a panic, a 5xx, a broken answer),
@@ -27,7 +28,7 @@ trap 'rm -f "$log"' EXIT
 # One job; -timeout catches a hang as a crash; -print_final_stats gives the executions.
 set +e
 cargo +nightly fuzz run decide fuzz/corpus/decide -- \
-    -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+    -dict=fuzz/decide.dict -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
     2>&1 | tee "$log" | grep --line-buffered -E '^#[0-9]+ +(INITED|DONE|pulse)|ERROR|panicked|SUMMARY|^stat::'
 status="${PIPESTATUS[0]}"
 set -e

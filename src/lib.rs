@@ -9,6 +9,8 @@
 //! - [`server`]: the server's lifecycle (listeners, signals, drain);
 //! - [`cli`]: the command line (`serve`, `decide`, `openapi`, `healthcheck`).
 
+#![forbid(unsafe_code)]
+
 pub mod cli;
 pub mod codec;
 pub mod config;

@@ -1,9 +1,9 @@
 //! Logs and metrics.
 //!
-//! Logs: tracing, `pretty` or `json` on stderr, levels from `RUST_LOG` (default `info`). Each
-//! request runs in an `info` span (request id, method, route, status, latency); the line saying
-//! it was answered is at `debug`, so the default level writes nothing per request except
-//! failures, and logging costs the hot path almost nothing.
+//! Logs: tracing, `pretty` or `json` on stderr, levels from `RUST_LOG` (default `info`). With
+//! `debug` on, each request runs in a span (request id, method, route, status, latency, decision
+//! id) and writes its line; at the default level there is no span, and nothing is written per
+//! request but failures, so logging costs the hot path almost nothing.
 //!
 //! Metrics: the `metrics` crate with a Prometheus recorder, rendered at `/metrics`. Labels are
 //! static strings, so recording allocates nothing.

@@ -10,7 +10,7 @@ use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
 
 use super::args::{DecideArgs, HealthcheckArgs, Rules};
-use crate::codec::pipeline::{self as decide, DecisionInputs, Explain};
+use crate::codec::pipeline::{self as decide, DecisionInputs};
 use crate::codec::problem::Problem;
 use crate::codec::v2::pipeline as decide_v2;
 use crate::domain::Timestamp;
@@ -30,7 +30,7 @@ pub fn decide(args: &DecideArgs) -> ExitCode {
             }
         }
         Err(problem) => {
-            let text = serde_json::to_string_pretty(&problem).unwrap_or_default();
+            let text = serde_json::to_string_pretty(&problem).expect("a problem is plain data");
             eprintln!("{text}");
             ExitCode::FAILURE
         }
@@ -64,10 +64,9 @@ fn decide_file(args: &DecideArgs) -> Result<serde_json::Value, Problem> {
         now,
         backoff_interval,
     };
-    let explain = Explain(args.explain);
     let answer = match args.rules {
-        Rules::V1 => serde_json::to_value(decide::reconcile_with(&body, inputs, explain)?),
-        Rules::V2 => serde_json::to_value(decide_v2::reconcile(&body, inputs, explain)?),
+        Rules::V1 => serde_json::to_value(decide::reconcile(&body, inputs, args.explain)?),
+        Rules::V2 => serde_json::to_value(decide_v2::reconcile(&body, inputs, args.explain)?),
     };
     Ok(answer.expect("answers are plain data"))
 }

@@ -10,7 +10,7 @@
 //! the serde path reads into the same rows (a property test and the fuzz target hold it to that).
 //!
 //! It is the hot path's one hand-written part: the serde path costs about six times more
-//! instructions per body (see the README's performance notes).
+//! instructions per body (see `docs/performance.md`).
 
 use uuid::Uuid;
 
@@ -26,6 +26,11 @@ pub(crate) fn preset_rows(body: &[u8]) -> Option<(PresetRows, Keys)> {
 }
 
 /// A cursor over the body.
+///
+/// The rule every reading method keeps: one that fails consumes nothing. Callers try
+/// alternatives one after another (a key's candidates, `null` or a value, `true` or `false`),
+/// and each alternative must start where the failed one did, or a partial match would let the
+/// next one read text that is not there (`"template_id"template_version_id": …`).
 struct Reader<'a> {
     bytes: &'a [u8],
     at: usize,
@@ -48,6 +53,17 @@ impl Seen {
 }
 
 impl<'a> Reader<'a> {
+    /// Runs `read`, and puts the cursor back where it was when `read` fails.
+    #[inline(always)]
+    fn attempt<T>(&mut self, read: impl FnOnce(&mut Self) -> Option<T>) -> Option<T> {
+        let start = self.at;
+        let value = read(self);
+        if value.is_none() {
+            self.at = start;
+        }
+        value
+    }
+
     fn whitespace(&mut self) {
         while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.bytes.get(self.at) {
             self.at += 1;
@@ -56,8 +72,10 @@ impl<'a> Reader<'a> {
 
     /// Consumes `byte` after any whitespace.
     fn eat(&mut self, byte: u8) -> Option<()> {
-        self.whitespace();
-        (self.bytes.get(self.at) == Some(&byte)).then(|| self.at += 1)
+        self.attempt(|reader| {
+            reader.whitespace();
+            (reader.bytes.get(reader.at) == Some(&byte)).then(|| reader.at += 1)
+        })
     }
 
     /// Whether the next token is `byte`, consuming it if so.
@@ -67,32 +85,36 @@ impl<'a> Reader<'a> {
 
     /// Consumes the literal `word` (`null`, `true`, `false`) if it comes next.
     fn literal(&mut self, word: &[u8]) -> bool {
-        self.whitespace();
-        let found = self.bytes[self.at..].starts_with(word);
-        if found {
-            self.at += word.len();
-        }
-        found
+        self.attempt(|reader| {
+            reader.whitespace();
+            let found = reader.bytes[reader.at..].starts_with(word);
+            found.then(|| reader.at += word.len())
+        })
+        .is_some()
     }
 
     /// A string's bytes up to the next quote, unchecked. Its reader checks them: a key or a
     /// transition must equal a known name, a UUID or timestamp parse only from their own
     /// characters, so an escape (or anything else) there makes them give up.
     fn raw_string(&mut self) -> Option<&'a [u8]> {
-        self.eat(b'"')?;
-        let start = self.at;
-        let length = find_quote(&self.bytes[start..])?;
-        self.at = start + length + 1;
-        Some(&self.bytes[start..start + length])
+        self.attempt(|reader| {
+            reader.eat(b'"')?;
+            let start = reader.at;
+            let length = find_quote(&reader.bytes[start..])?;
+            reader.at = start + length + 1;
+            Some(&reader.bytes[start..start + length])
+        })
     }
 
     /// A string of printable ASCII without escapes (its value is not kept).
     fn string(&mut self) -> Option<()> {
-        let text = self.raw_string()?;
-        // An escape, a control character or anything beyond ASCII: the serde path decides.
-        text.iter()
-            .all(|&byte| (0x20..0x7f).contains(&byte) && byte != b'\\')
-            .then_some(())
+        self.attempt(|reader| {
+            let text = reader.raw_string()?;
+            // An escape, a control character or anything beyond ASCII: the serde path decides.
+            text.iter()
+                .all(|&byte| (0x20..0x7f).contains(&byte) && byte != b'\\')
+                .then_some(())
+        })
     }
 
     fn boolean(&mut self) -> Option<bool> {
@@ -108,46 +130,49 @@ impl<'a> Reader<'a> {
     /// An integer in JSON's plain form (`0`, `-12`; no fraction, exponent or leading zero)
     /// within int32.
     fn int32(&mut self) -> Option<i32> {
-        self.whitespace();
-        let start = self.at;
-        let negative = self.bytes.get(self.at) == Some(&b'-');
-        if negative {
-            self.at += 1;
-        }
-        let digits = self.bytes[self.at..]
-            .iter()
-            .take_while(|b| b.is_ascii_digit())
-            .count();
-        if digits == 0 || digits > 10 || (digits > 1 && self.bytes[self.at] == b'0') {
-            return None;
-        }
-        let magnitude = self.bytes[self.at..self.at + digits]
-            .iter()
-            .fold(0i64, |value, digit| value * 10 + i64::from(digit - b'0'));
-        self.at += digits;
-        // A fraction or an exponent follows: the serde path reads `2.0` and `2e0`.
-        if let Some(b'.' | b'e' | b'E') = self.bytes.get(self.at) {
-            self.at = start;
-            return None;
-        }
-        i32::try_from(if negative { -magnitude } else { magnitude }).ok()
+        self.attempt(|reader| {
+            reader.whitespace();
+            let negative = reader.bytes.get(reader.at) == Some(&b'-');
+            if negative {
+                reader.at += 1;
+            }
+            let digits = reader.bytes[reader.at..]
+                .iter()
+                .take_while(|b| b.is_ascii_digit())
+                .count();
+            if digits == 0 || digits > 10 || (digits > 1 && reader.bytes[reader.at] == b'0') {
+                return None;
+            }
+            let magnitude = reader.bytes[reader.at..reader.at + digits]
+                .iter()
+                .fold(0i64, |value, digit| value * 10 + i64::from(digit - b'0'));
+            reader.at += digits;
+            // A fraction or an exponent follows: the serde path reads `2.0` and `2e0`.
+            if let Some(b'.' | b'e' | b'E') = reader.bytes.get(reader.at) {
+                return None;
+            }
+            i32::try_from(if negative { -magnitude } else { magnitude }).ok()
+        })
     }
 
     /// A UUID in its hyphenated form, any case (36 characters: the uuid crate's other forms are
     /// shorter or longer).
     fn uuid(&mut self) -> Option<Uuid> {
-        self.eat(b'"')?;
-        let text = self.bytes.get(self.at..self.at + 36)?;
-        // Its closing quote where 36 characters end: no search needed.
-        if self.bytes.get(self.at + 36) != Some(&b'"') {
-            return None;
-        }
-        self.at += 37;
-        Uuid::try_parse_ascii(text).ok()
+        const LENGTH: usize = uuid::fmt::Hyphenated::LENGTH;
+        self.attempt(|reader| {
+            reader.eat(b'"')?;
+            let text = reader.bytes.get(reader.at..reader.at + LENGTH)?;
+            // Its closing quote where the 36 characters end: no search needed.
+            if reader.bytes.get(reader.at + LENGTH) != Some(&b'"') {
+                return None;
+            }
+            reader.at += LENGTH + 1;
+            Uuid::try_parse_ascii(text).ok()
+        })
     }
 
     fn timestamp(&mut self) -> Option<Timestamp> {
-        Timestamp::parse_rfc3339_bytes(self.raw_string()?).ok()
+        self.attempt(|reader| Timestamp::parse_rfc3339_bytes(reader.raw_string()?).ok())
     }
 
     /// `null` (giving `None`), or a value read by `read`.
@@ -169,49 +194,55 @@ impl<'a> Reader<'a> {
     /// comparisons: keys are matched in place, never searched for their end.
     #[inline(always)]
     fn key_is(&mut self, key: &[u8]) -> bool {
-        let matches = self.bytes[self.at..].starts_with(key)
-            && self.bytes.get(self.at + key.len()) == Some(&b'"');
-        if matches {
-            self.at += key.len() + 1;
-        }
-        matches && self.eat(b':').is_some()
+        self.attempt(|reader| {
+            let matches = reader.bytes[reader.at..].starts_with(key)
+                && reader.bytes.get(reader.at + key.len()) == Some(&b'"');
+            matches.then(|| reader.at += key.len() + 1)?;
+            reader.eat(b':')
+        })
+        .is_some()
     }
 
     /// An object: `field` is called at each key (past its opening quote), and reads the key
     /// with [`Reader::key_is`] and then its value.
     fn object(&mut self, mut field: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
-        self.eat(b'{')?;
-        if self.next_is(b'}') {
-            return Some(());
-        }
-        loop {
-            self.eat(b'"')?;
-            field(self)?;
-            if self.next_is(b'}') {
+        self.attempt(|reader| {
+            reader.eat(b'{')?;
+            if reader.next_is(b'}') {
                 return Some(());
             }
-            self.eat(b',')?;
-        }
+            loop {
+                reader.eat(b'"')?;
+                field(reader)?;
+                if reader.next_is(b'}') {
+                    return Some(());
+                }
+                reader.eat(b',')?;
+            }
+        })
     }
 
     /// `null` (an empty list) or an array: `element` reads each element.
     fn list<T>(&mut self, mut element: impl FnMut(&mut Self) -> Option<T>) -> Option<Vec<T>> {
+        /// Room for the usual list (a preset's running prebuilds) in one allocation.
+        const USUAL_LENGTH: usize = 16;
         if self.literal(b"null") {
             return Some(Vec::new());
         }
-        self.eat(b'[')?;
-        // Most lists are short: one allocation usually holds them.
-        let mut items = Vec::with_capacity(16);
-        if self.next_is(b']') {
-            return Some(items);
-        }
-        loop {
-            items.push(element(self)?);
-            if self.next_is(b']') {
+        self.attempt(|reader| {
+            reader.eat(b'[')?;
+            let mut items = Vec::with_capacity(USUAL_LENGTH);
+            if reader.next_is(b']') {
                 return Some(items);
             }
-            self.eat(b',')?;
-        }
+            loop {
+                items.push(element(reader)?);
+                if reader.next_is(b']') {
+                    return Some(items);
+                }
+                reader.eat(b',')?;
+            }
+        })
     }
 
     fn snapshot(&mut self) -> Option<(PresetRows, Keys)> {
@@ -471,10 +502,10 @@ fn find_quote(bytes: &[u8]) -> Option<usize> {
     const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
     const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
     const QUOTES: u64 = u64::from_ne_bytes([b'"'; 8]);
-    let mut chunks = bytes.chunks_exact(8);
+    let (chunks, remainder) = bytes.as_chunks::<8>();
     let mut offset = 0;
-    for chunk in chunks.by_ref() {
-        let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default()) ^ QUOTES;
+    for chunk in chunks {
+        let word = u64::from_le_bytes(*chunk) ^ QUOTES;
         // A zero byte in `word` (a quote in `chunk`) sets its high bit here; the lowest set
         // bit is the first quote.
         let found = word.wrapping_sub(ONES) & !word & HIGHS;
@@ -483,8 +514,7 @@ fn find_quote(bytes: &[u8]) -> Option<usize> {
         }
         offset += 8;
     }
-    chunks
-        .remainder()
+    remainder
         .iter()
         .position(|&byte| byte == b'"')
         .map(|at| offset + at)
@@ -717,6 +747,61 @@ mod tests {
                 assert_eq!(find_quote(&bytes), Some(length - 1));
             }
         }
+    }
+
+    #[test]
+    fn a_key_without_its_colon_is_not_taken_for_the_next_candidate() {
+        let example = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/examples/preset-snapshot.json"
+        ))
+        .unwrap();
+        let preset = r#"{"id": "0196a3b2-8f4e-7c1d-9a2b-3c4d5e6f7a8b", "using_active_version": true, "deleted": false, "deprecated": false, "desired_instances": 3"#;
+        for body in [
+            // A key's colon and value missing, and the next candidate key right after it.
+            format!(r#"{{"preset": {preset}, "template_id"template_version_id": null}}}}"#),
+            format!(r#"{{"preset"Preset": {preset}}}}}"#),
+            format!(r#"{{"preset" Preset": {preset}}}}}"#),
+            format!(r#"{{"preset": {preset}, "deleted"deprecated": false}}}}"#),
+            example.replacen(
+                "\"created_at\": ",
+                "\"created_at\"current_preset_id\": null, \"x\": ",
+                1,
+            ),
+        ] {
+            assert!(
+                serde_json::from_str::<serde::de::IgnoredAny>(&body).is_err(),
+                "{body}"
+            );
+            assert!(preset_rows(body.as_bytes()).is_none(), "{body}");
+        }
+    }
+
+    #[test]
+    fn a_failed_read_leaves_the_cursor_where_it_was() {
+        let reader = |text: &'static str| Reader {
+            bytes: text.as_bytes(),
+            at: 0,
+        };
+        let mut r = reader(r#"  "id"x"#);
+        r.at = 3;
+        assert!(!r.key_is(b"id") && r.at == 3);
+        let mut r = reader("  nul");
+        assert!(!r.literal(b"null") && r.at == 0);
+        let mut r = reader("  12.5");
+        assert!(r.int32().is_none() && r.at == 0);
+        let mut r = reader(r#" "0196a3b2-8f4e-7c1d-9a2b-3c4d5e6f7a8x""#);
+        assert!(r.uuid().is_none() && r.at == 0);
+        let mut r = reader(r#" "2025-06-02""#);
+        assert!(r.timestamp().is_none() && r.at == 0);
+        let mut r = reader(r#" "é""#);
+        assert!(r.string().is_none() && r.at == 0);
+        let mut r = reader(" [1, x]");
+        assert!(r.list(Reader::int32).is_none() && r.at == 0);
+        let mut r = reader(r#" {"a": 1}"#);
+        assert!(r.object(|_| None).is_none() && r.at == 0);
+        let mut r = reader("  tru");
+        assert!(r.boolean().is_none() && r.at == 0);
     }
 
     #[test]

@@ -26,3 +26,28 @@ pub mod wire;
 pub fn fast_read_agrees_with_serde(body: &[u8]) -> Result<(), String> {
     fast_read::agrees_with_serde(body)
 }
+
+/// For the fuzz target: whether sonic-rs, where it takes `body` as a v1 preset or global
+/// snapshot, reads what serde_json (the reference) reads. Not part of the API.
+#[doc(hidden)]
+pub fn sonic_agrees_with_serde_json(body: &[u8]) -> Result<(), String> {
+    fn agree<'a, T: serde::Deserialize<'a> + std::fmt::Debug>(
+        body: &'a [u8],
+    ) -> Result<(), String> {
+        if !json::shallow_enough_for_sonic(body) {
+            return Ok(());
+        }
+        let Ok(fast) = sonic_rs::from_slice::<wire::Object<T>>(body) else {
+            return Ok(());
+        };
+        match serde_json::from_slice::<wire::Object<T>>(body) {
+            Ok(reference) if format!("{:?}", reference.0) == format!("{:?}", fast.0) => Ok(()),
+            Ok(reference) => Err(format!("sonic-rs read {fast:?}, serde_json {reference:?}")),
+            Err(error) => Err(format!(
+                "sonic-rs read {fast:?}, serde_json refused: {error}"
+            )),
+        }
+    }
+    agree::<model::PresetSnapshot>(body)?;
+    agree::<model::GlobalSnapshot>(body)
+}

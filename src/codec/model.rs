@@ -5,10 +5,15 @@
 //! itself (serde would point at the object holding it). Their schemas still say `required`.
 
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::Schema;
+use utoipa::{PartialSchema, ToSchema};
 use uuid::Uuid;
 
-use super::wire::{AnyString, GoDurationText, Int32, Int32Visitor, Object, Rfc3339, WireUuid};
+use super::wire::{
+    AnyString, GoDurationText, Int32, Int32Visitor, Object, Rfc3339, SERDE_JSON_NUMBER_KEY,
+    WireUuid,
+};
 use crate::domain;
 
 /// `desired_instances` as posted: a plain integer, or Go's `sql.NullInt32` encoding.
@@ -22,15 +27,6 @@ pub enum DesiredInstances {
 
 impl<'de> Deserialize<'de> for DesiredInstances {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        /// The `sql.NullInt32` object; a missing key takes Go's zero value.
-        #[derive(Deserialize)]
-        struct NullInt32 {
-            #[serde(rename = "Int32", default)]
-            int32: Option<Int32>,
-            #[serde(rename = "Valid", default)]
-            #[allow(dead_code)] // Read for its type check only: the seed ignores it.
-            valid: Option<bool>,
-        }
         struct DesiredVisitor;
         impl<'de> serde::de::Visitor<'de> for DesiredVisitor {
             type Value = DesiredInstances;
@@ -46,13 +42,37 @@ impl<'de> Deserialize<'de> for DesiredInstances {
             fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Self::Value, E> {
                 Int32Visitor.visit_f64(v).map(DesiredInstances::Plain)
             }
+            /// Either serde_json's map of a number's digits, or the `sql.NullInt32` object (a
+            /// missing key takes Go's zero value; `Valid` is read for its type only: the seed
+            /// ignores it).
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
-                map: A,
+                mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                let object =
-                    NullInt32::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
-                Ok(DesiredInstances::NullInt32(object.int32.map_or(0, |n| n.0)))
+                let mut key = map.next_key::<String>()?;
+                if key.as_deref() == Some(SERDE_JSON_NUMBER_KEY) {
+                    return Int32Visitor.number_entry(map).map(DesiredInstances::Plain);
+                }
+                let (mut int32, mut valid) = (None, None);
+                while let Some(name) = key {
+                    match name.as_str() {
+                        "Int32" if int32.is_some() => {
+                            return Err(serde::de::Error::duplicate_field("Int32"));
+                        }
+                        "Int32" => int32 = Some(map.next_value::<Option<Int32>>()?),
+                        "Valid" if valid.is_some() => {
+                            return Err(serde::de::Error::duplicate_field("Valid"));
+                        }
+                        "Valid" => valid = Some(map.next_value::<Option<bool>>()?),
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                    key = map.next_key::<String>()?;
+                }
+                Ok(DesiredInstances::NullInt32(
+                    int32.flatten().map_or(0, |n| n.0),
+                ))
             }
         }
         deserializer.deserialize_any(DesiredVisitor)
@@ -453,14 +473,9 @@ pub enum BackoffTag {
 }
 
 /// The one action to take (Coder's `ReconciliationActions`): exactly one of three shapes, told
-/// apart by `action_type`.
-#[derive(Clone, Debug, Serialize, ToSchema, PartialEq, Eq)]
+/// apart by `action_type`. Its schema is [`action_union`]'s.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 #[serde(untagged)]
-#[schema(discriminator(property_name = "action_type", mapping(
-    ("create" = "#/components/schemas/CreateAction"),
-    ("delete" = "#/components/schemas/DeleteAction"),
-    ("backoff" = "#/components/schemas/BackoffAction"),
-)))]
 pub enum ReconciliationActions {
     /// `{"action_type": "create", "create": n}`.
     Create(CreateAction),
@@ -468,6 +483,50 @@ pub enum ReconciliationActions {
     Delete(DeleteAction),
     /// `{"action_type": "backoff", "backoff_until": "..."}`.
     Backoff(BackoffAction),
+}
+
+/// The schema of a union of actions told apart by `action_type`: a `oneOf` of bare `$ref`s and
+/// a discriminator whose mapping names each variant. Bare, because client generators with partial
+/// OpenAPI 3.1 support (openapi-generator) read a `$ref` with a sibling keyword, such as the
+/// `description` utoipa's derive takes from a variant's doc comment, as an inline schema, and then
+/// cannot resolve the discriminator.
+pub(crate) fn action_union(description: &str, variants: &[(&str, &str)]) -> RefOr<Schema> {
+    use utoipa::openapi::schema::{Discriminator, OneOfBuilder};
+    let mapping = variants
+        .iter()
+        .map(|(tag, schema)| (*tag, format!("#/components/schemas/{schema}")));
+    variants
+        .iter()
+        .fold(OneOfBuilder::new(), |union, (_, schema)| {
+            union.item(utoipa::openapi::Ref::from_schema_name(*schema))
+        })
+        .description(Some(description))
+        .discriminator(Some(Discriminator::with_mapping("action_type", mapping)))
+        .into()
+}
+
+impl PartialSchema for ReconciliationActions {
+    fn schema() -> RefOr<Schema> {
+        action_union(
+            "The one action to take (Coder's `ReconciliationActions`): exactly one of three \
+             shapes, told apart by `action_type`.",
+            &[
+                ("create", "CreateAction"),
+                ("delete", "DeleteAction"),
+                ("backoff", "BackoffAction"),
+            ],
+        )
+    }
+}
+
+impl ToSchema for ReconciliationActions {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.extend([
+            (CreateAction::name().into(), CreateAction::schema()),
+            (DeleteAction::name().into(), DeleteAction::schema()),
+            (BackoffAction::name().into(), BackoffAction::schema()),
+        ]);
+    }
 }
 
 impl CreateAction {
@@ -500,13 +559,42 @@ impl BackoffAction {
     }
 }
 
+/// What one action asks for, as the metrics count it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ActionCounts {
+    /// The action's `action_type`.
+    pub action_type: &'static str,
+    /// Prebuilds it creates.
+    pub to_create: u64,
+    /// Prebuilds it deletes.
+    pub to_delete: u64,
+}
+
+impl ActionCounts {
+    /// An action of `action_type` creating `to_create` and deleting `to_delete` prebuilds.
+    pub(crate) fn new(action_type: &'static str, to_create: i32, to_delete: usize) -> Self {
+        ActionCounts {
+            action_type,
+            to_create: to_create.unsigned_abs().into(),
+            to_delete: to_delete as u64,
+        }
+    }
+}
+
 impl ReconciliationActions {
     /// The `action_type`: `create`, `delete` or `backoff`.
     pub fn action_type(&self) -> &'static str {
+        self.counts().action_type
+    }
+
+    /// What the action asks for.
+    pub fn counts(&self) -> ActionCounts {
         match self {
-            ReconciliationActions::Create(_) => "create",
-            ReconciliationActions::Delete(_) => "delete",
-            ReconciliationActions::Backoff(_) => "backoff",
+            ReconciliationActions::Create(action) => ActionCounts::new("create", action.create, 0),
+            ReconciliationActions::Delete(action) => {
+                ActionCounts::new("delete", 0, action.delete_ids.len())
+            }
+            ReconciliationActions::Backoff(_) => ActionCounts::new("backoff", 0, 0),
         }
     }
 }
@@ -625,17 +713,29 @@ pub struct RuleSet {
     pub source_date: &'static str,
 }
 
+/// The rule sets this build serves, as `/v1/version` lists them.
+pub const RULE_SETS: [RuleSet; 2] = [
+    RuleSet {
+        name: "v1",
+        description: "The seed: Coder's prebuilds reconciliation, exactly, quirks included.",
+        source: "coder/coder coderd/prebuilds/preset_snapshot.go (mirror synced 2025-07-03)",
+        source_date: "2025-07-03",
+    },
+    RuleSet {
+        name: "v2",
+        description: "Today's Coder rules, as upstream's own code decides them: expiry (TTL, \
+            invalidation), schedules in Coder's cron syntax in the preset's timezone, \
+            cancel-pending, the hard limit and failed validation, a list of actions, can_skip.",
+        source: "coder/coder coderd/prebuilds and enterprise reconciler at 199bdad, \
+            coderd/schedule/cron at a8f92cb5, terraform-provider-coder at 35a52f29, \
+            robfig/cron v3.0.1 (docs/v2.md)",
+        source_date: "2026-11",
+    },
+];
+
 /// What is serving: the version, the commit, and the rule sets.
 #[derive(Clone, Debug, Serialize, ToSchema)]
-#[schema(example = json!({
-    "service": "prebuild-decider",
-    "version": "0.1.0",
-    "commit": "1a2b3c4d5e6f",
-    "rule_sets": [
-        {"name": "v1", "description": "The seed: Coder's prebuilds reconciliation, exactly, quirks included.", "source": "coder/coder coderd/prebuilds/preset_snapshot.go", "source_date": "2025-07-03"},
-        {"name": "v2", "description": "Today's Coder rules: expiry, weekly schedules, cancel-pending, the hard limit, several actions.", "source": "api-contract-v2.md, from Coder's newest reconciler and its tests", "source_date": "2026-11"}
-    ]
-}))]
+#[schema(example = json!(VersionInfo::example()))]
 pub struct VersionInfo {
     /// Always `prebuild-decider`.
     pub service: &'static str,
@@ -645,6 +745,29 @@ pub struct VersionInfo {
     pub commit: &'static str,
     /// The rule sets served, by path prefix.
     pub rule_sets: Vec<RuleSet>,
+}
+
+impl VersionInfo {
+    /// What this build says about itself.
+    pub fn current() -> Self {
+        VersionInfo {
+            service: "prebuild-decider",
+            version: crate::telemetry::VERSION,
+            commit: crate::telemetry::COMMIT,
+            rule_sets: RULE_SETS.to_vec(),
+        }
+    }
+
+    /// The OpenAPI example: the current answer with a fixed version and commit, so the committed
+    /// document does not change with every build.
+    fn example() -> serde_json::Value {
+        let example = VersionInfo {
+            version: "0.1.0",
+            commit: "1a2b3c4d5e6f",
+            ..VersionInfo::current()
+        };
+        serde_json::to_value(example).expect("plain data serializes")
+    }
 }
 
 /// The liveness or readiness status.

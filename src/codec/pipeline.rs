@@ -7,7 +7,7 @@ use super::model;
 use super::problem::{FieldError, Problem};
 use super::read::{self, Keys, PresetRows, snapshot_problem};
 use super::wire::{GoDurationText, Rfc3339};
-use crate::domain::{self, GoDuration, SnapshotError, Timestamp};
+use crate::domain::{self, GoDuration, Timestamp};
 
 /// The two inputs besides the body: when the decision is made, and the interval per failure.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,30 +32,15 @@ pub fn parse_backoff_interval(value: &str) -> Result<GoDuration, FieldError> {
         .map_err(|error| FieldError::parameter("backoff_interval", error.to_string()))
 }
 
-/// Whether to explain a decision (`?explain=true`): off by default, so the hot path builds
-/// nothing it does not answer.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Explain(pub bool);
-
-impl Explain {
-    /// `plain()`, or `explained()` with its explanation when asked: where an answer chooses
-    /// between a domain call and its explained twin.
-    pub(crate) fn choose<T, E>(
-        self,
-        plain: impl FnOnce() -> Result<T, E>,
-        explained: impl FnOnce() -> Result<(T, domain::Explanation), E>,
-    ) -> Result<(T, Option<domain::Explanation>), E> {
-        if self.0 {
-            explained().map(|(value, explanation)| (value, Some(explanation)))
-        } else {
-            plain().map(|value| (value, None))
-        }
-    }
-}
-
 /// A new decision id: UUID v7, so ids sort by the time they were made.
 pub fn new_decision_id() -> uuid::Uuid {
     uuid::Uuid::now_v7()
+}
+
+/// The trace a decision reports to: an explanation when asked for (`?explain=true`), else
+/// nothing, so the hot path builds nothing it does not answer.
+pub(crate) fn trace(explain: bool) -> Option<domain::Explanation> {
+    explain.then(domain::Explanation::default)
 }
 
 /// `POST /v1/presets/state`.
@@ -64,23 +49,16 @@ pub fn state(body: &[u8]) -> Result<model::ReconciliationState, Problem> {
     Ok(snapshot.calculate_state().into())
 }
 
-/// `POST /v1/presets/actions`, unexplained.
-pub fn actions(body: &[u8], inputs: DecisionInputs) -> Result<model::ActionsResponse, Problem> {
-    actions_with(body, inputs, Explain::default())
-}
-
-/// `POST /v1/presets/actions`.
-pub fn actions_with(
+/// `POST /v1/presets/actions`: the action alone, explained when `explain` is set.
+pub fn actions(
     body: &[u8],
     inputs: DecisionInputs,
-    explain: Explain,
+    explain: bool,
 ) -> Result<model::ActionsResponse, Problem> {
     let (snapshot, keys) = parse_preset_snapshot(body)?;
-    let (actions, explanation) = explain
-        .choose(
-            || snapshot.calculate_actions(inputs.now, inputs.backoff_interval),
-            || snapshot.explain_actions(inputs.now, inputs.backoff_interval),
-        )
+    let mut explanation = trace(explain);
+    let actions = snapshot
+        .calculate_actions(inputs.now, inputs.backoff_interval, &mut explanation)
         .map_err(|error| snapshot_problem(&error, &keys))?;
     Ok(model::ActionsResponse {
         decision_id: new_decision_id(),
@@ -92,40 +70,25 @@ pub fn actions_with(
     })
 }
 
-/// `POST /v1/presets/reconcile`: state and action together, unexplained.
-pub fn reconcile(body: &[u8], inputs: DecisionInputs) -> Result<model::Decision, Problem> {
-    reconcile_with(body, inputs, Explain::default())
-}
-
-/// `POST /v1/presets/reconcile`: state and action together.
-pub fn reconcile_with(
+/// `POST /v1/presets/reconcile`: state and action together, explained when `explain` is set.
+pub fn reconcile(
     body: &[u8],
     inputs: DecisionInputs,
-    explain: Explain,
+    explain: bool,
 ) -> Result<model::Decision, Problem> {
     let (snapshot, keys) = parse_preset_snapshot(body)?;
-    let explained = explain
-        .choose(
-            || snapshot.decide(inputs.now, inputs.backoff_interval),
-            || snapshot.decide_explained(inputs.now, inputs.backoff_interval),
-        )
+    let mut explanation = trace(explain);
+    let decision = snapshot
+        .decide(inputs.now, inputs.backoff_interval, &mut explanation)
         .map_err(|error| snapshot_problem(&error, &keys))?;
-    Ok(decision_answer(explained, inputs))
+    Ok(decision_answer(decision, explanation, inputs))
 }
 
-/// `POST /v1/global/reconcile`: every preset's decision, unexplained.
+/// `POST /v1/global/reconcile`: every preset's decision, each explained when `explain` is set.
 pub fn reconcile_global(
     body: &[u8],
     inputs: DecisionInputs,
-) -> Result<model::GlobalDecision, Problem> {
-    reconcile_global_with(body, inputs, Explain::default())
-}
-
-/// `POST /v1/global/reconcile`: every preset's decision.
-pub fn reconcile_global_with(
-    body: &[u8],
-    inputs: DecisionInputs,
-    explain: Explain,
+    explain: bool,
 ) -> Result<model::GlobalDecision, Problem> {
     decide_global(read_global(body)?, inputs, explain)
 }
@@ -145,44 +108,34 @@ pub fn read_global(body: &[u8]) -> Result<GlobalRead, Problem> {
     Ok(GlobalRead { rows, keys })
 }
 
-/// `POST /v1/global/reconcile` from the rows [`read_global`] read: every preset's decision.
+/// `POST /v1/global/reconcile` from the rows [`read_global`] read: every preset's decision,
+/// each explained when `explain` is set.
 pub fn decide_global(
     read: GlobalRead,
     inputs: DecisionInputs,
-    explain: Explain,
+    explain: bool,
 ) -> Result<model::GlobalDecision, Problem> {
     let GlobalRead { rows, keys } = read;
     let global =
         domain::GlobalSnapshot::new(rows.presets, rows.running, rows.in_progress, rows.backoffs)
             .map_err(|error| snapshot_problem(&error, &keys))?;
-    let problem = |error: SnapshotError| snapshot_problem(&error, &keys);
-    let decisions: Vec<_> = if explain.0 {
-        let explained = global
-            .decide_explained(inputs.now, inputs.backoff_interval)
-            .map_err(problem)?;
-        explained
-            .into_iter()
-            .map(|(decision, explanation)| decision_answer((decision, Some(explanation)), inputs))
-            .collect()
-    } else {
-        let decisions = global
-            .decide(inputs.now, inputs.backoff_interval)
-            .map_err(problem)?;
-        decisions
-            .into_iter()
-            .map(|decision| decision_answer((decision, None), inputs))
-            .collect()
-    };
+    let decisions = global
+        .decide(inputs.now, inputs.backoff_interval, explain)
+        .map_err(|error| snapshot_problem(&error, &keys))?;
     Ok(model::GlobalDecision {
         decision_id: new_decision_id(),
-        decisions,
+        decisions: decisions
+            .into_iter()
+            .map(|(decision, explanation)| decision_answer(decision, explanation, inputs))
+            .collect(),
         evaluated_at: Rfc3339(inputs.now),
         backoff_interval: GoDurationText(inputs.backoff_interval),
     })
 }
 
 fn decision_answer(
-    (decision, explanation): (domain::Decision, Option<domain::Explanation>),
+    decision: domain::Decision,
+    explanation: Option<domain::Explanation>,
     inputs: DecisionInputs,
 ) -> model::Decision {
     model::Decision {

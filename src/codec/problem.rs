@@ -14,20 +14,21 @@ use utoipa::ToSchema;
 /// The media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
-/// What went wrong with one field or parameter.
+/// What went wrong with one field or parameter: exactly one of `pointer` and `parameter` is set.
 #[derive(Clone, Debug, Serialize, ToSchema, PartialEq, Eq)]
 pub struct FieldError {
     /// RFC 6901 JSON pointer to the body field, e.g. `/running/3/created_at` (`""` is the whole
     /// body). Absent for query parameters.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub pointer: Option<String>,
+    pointer: Option<String>,
     /// The query parameter, for query errors.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub parameter: Option<&'static str>,
+    parameter: Option<&'static str>,
     /// What is wrong with it.
     pub detail: String,
 }
 
+// The fields are private so that only these constructors make one: exactly one location.
 impl FieldError {
     /// An error about the body field at `pointer`.
     pub fn at(pointer: impl Into<String>, detail: impl Into<String>) -> Self {
@@ -46,6 +47,23 @@ impl FieldError {
             detail: detail.into(),
         }
     }
+
+    /// The body field's pointer, for an error about the body.
+    pub fn pointer(&self) -> Option<&str> {
+        self.pointer.as_deref()
+    }
+
+    /// The parameter's name, for an error about a query parameter.
+    pub fn parameter_name(&self) -> Option<&'static str> {
+        self.parameter
+    }
+}
+
+/// A problem `type` of this service's own, from its slug.
+macro_rules! problem_type {
+    ($slug:literal) => {
+        concat!("urn:prebuild-decider:problem:", $slug)
+    };
 }
 
 /// An RFC 9457 problem: every error this service answers. Boxed, so `Result<_, Problem>` stays
@@ -72,7 +90,9 @@ pub struct ProblemDetails {
     #[schema(value_type = String)]
     pub title: Cow<'static, str>,
     /// The HTTP status code.
-    pub status: u16,
+    #[serde(serialize_with = "status_code")]
+    #[schema(value_type = u16)]
+    pub status: StatusCode,
     /// What went wrong in this request.
     pub detail: String,
     /// The fields or parameters at fault, for content errors.
@@ -96,7 +116,7 @@ impl Problem {
         Problem(Box::new(ProblemDetails {
             problem_type: Cow::Borrowed("about:blank"),
             title: Cow::Borrowed(status.canonical_reason().unwrap_or("Error")),
-            status: status.as_u16(),
+            status,
             detail: detail.into(),
             errors: Vec::new(),
             line: None,
@@ -105,10 +125,15 @@ impl Problem {
         }))
     }
 
-    /// A problem of this service's own kind `slug`.
-    fn typed(status: StatusCode, slug: &'static str, title: &'static str, detail: String) -> Self {
+    /// A problem of this service's own type `problem_type` (see [`problem_type!`]).
+    fn typed(
+        status: StatusCode,
+        problem_type: &'static str,
+        title: &'static str,
+        detail: String,
+    ) -> Self {
         let mut problem = Problem::http(status, detail);
-        problem.problem_type = Cow::Owned(format!("urn:prebuild-decider:problem:{slug}"));
+        problem.problem_type = Cow::Borrowed(problem_type);
         problem.title = Cow::Borrowed(title);
         problem
     }
@@ -117,7 +142,7 @@ impl Problem {
     pub fn malformed_json(line: usize, column: usize, pointer: String, message: &str) -> Self {
         let mut problem = Problem::typed(
             StatusCode::BAD_REQUEST,
-            "malformed-json",
+            problem_type!("malformed-json"),
             "Malformed JSON",
             format!("the body is not valid JSON: {message} at line {line} column {column}"),
         );
@@ -142,7 +167,7 @@ impl Problem {
         };
         let mut problem = Problem::typed(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid-body",
+            problem_type!("invalid-body"),
             "Invalid request body",
             detail,
         );
@@ -159,7 +184,7 @@ impl Problem {
         );
         let mut problem = Problem::typed(
             StatusCode::BAD_REQUEST,
-            "invalid-query",
+            problem_type!("invalid-query"),
             "Invalid query parameter",
             detail,
         );
@@ -181,16 +206,18 @@ impl Problem {
         self
     }
 
-    /// The HTTP status.
-    pub fn status(&self) -> StatusCode {
-        StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
-    }
-
     /// The problem as JSON bytes.
     pub fn to_json(&self) -> Vec<u8> {
-        // A struct of strings and integers always serializes.
-        serde_json::to_vec(&*self.0).unwrap_or_default()
+        serde_json::to_vec(&*self.0).expect("a problem is strings and integers")
     }
+}
+
+/// Writes a status as the number it is.
+fn status_code<S: serde::Serializer>(
+    status: &StatusCode,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_u16(status.as_u16())
 }
 
 impl Deref for Problem {

@@ -59,6 +59,7 @@ impl Keys {
     }
 }
 
+/// A domain error as a 422 at the pointer of the field it names, as the body spelled it.
 pub(crate) fn snapshot_problem(error: &SnapshotError, keys: &Keys) -> Problem {
     Problem::invalid_body(vec![FieldError::at(
         keys.pointer(error.field()),

@@ -1,8 +1,9 @@
 //! Explanations: the rules a decision went through, in order, with the numbers that decided.
 //!
-//! The decision takes a [`Trace`]. The ordinary path passes [`NoTrace`], whose `step` does
-//! nothing and never builds the detail (the closure is not called), so explaining costs nothing
-//! unless asked for; an explained decision passes an [`Explanation`]. Both run the same code.
+//! The decision takes a [`Trace`] and reports each rule to it. A caller that may or may not
+//! explain passes an `Option<Explanation>`: `None` keeps nothing and never builds the detail (the
+//! closure is not called), so explaining costs one predictable branch per rule unless asked for;
+//! `Some` keeps every step. [`NoTrace`] keeps nothing, always. All run the same code.
 
 use std::fmt;
 
@@ -10,7 +11,7 @@ use std::fmt;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Step {
     /// The rule's name: `backoff`, `active`, `inactive`, `delete_all`, `extraneous`, `create`,
-    /// and for v2 also `expiry`, `target`, `cancel_pending`, `hard_limit`.
+    /// and for v2 also `expiry`, `target`, `cancel_pending`, `hard_limit`, `validation_failed`.
     pub rule: &'static str,
     /// What the rule saw and decided, with its numbers.
     pub detail: String,
@@ -47,5 +48,15 @@ impl Trace for Explanation {
             rule,
             detail: detail(),
         });
+    }
+}
+
+/// An explanation when asked for (`Some`), nothing otherwise.
+impl Trace for Option<Explanation> {
+    #[inline(always)]
+    fn step(&mut self, rule: &'static str, detail: impl FnOnce() -> String) {
+        if let Some(explanation) = self {
+            explanation.step(rule, detail);
+        }
     }
 }

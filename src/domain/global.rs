@@ -9,7 +9,7 @@ use std::collections::hash_map::Entry;
 
 use uuid::Uuid;
 
-use super::explain::Explanation;
+use super::explain::{Explanation, Trace};
 use super::go_time::{GoDuration, Timestamp};
 use super::reconcile::{ReconciliationActions, ReconciliationState};
 use super::snapshot::{
@@ -29,32 +29,21 @@ pub struct Decision {
 }
 
 impl PresetSnapshot {
-    /// The state and the action together, at `now` with `backoff_interval` per failure.
+    /// The state and the action together, at `now` with `backoff_interval` per failure, each
+    /// rule reported to `trace`.
     pub fn decide(
         &self,
         now: Timestamp,
         backoff_interval: GoDuration,
+        trace: &mut impl Trace,
     ) -> Result<Decision, SnapshotError> {
+        let state = self.calculate_state();
+        let actions = self.calculate_actions_in(&state, now, backoff_interval, trace)?;
         Ok(Decision {
             preset_id: self.preset.id,
-            state: self.calculate_state(),
-            actions: self.calculate_actions(now, backoff_interval)?,
-        })
-    }
-
-    /// [`PresetSnapshot::decide`], with the rules the action went through.
-    pub fn decide_explained(
-        &self,
-        now: Timestamp,
-        backoff_interval: GoDuration,
-    ) -> Result<(Decision, Explanation), SnapshotError> {
-        let (actions, explanation) = self.explain_actions(now, backoff_interval)?;
-        let decision = Decision {
-            preset_id: self.preset.id,
-            state: self.calculate_state(),
+            state,
             actions,
-        };
-        Ok((decision, explanation))
+        })
     }
 }
 
@@ -63,6 +52,8 @@ impl PresetSnapshot {
 pub struct GlobalSnapshot {
     /// One snapshot per preset, in the order of the presets list.
     presets: Vec<PresetSnapshot>,
+    /// Each preset's position in that list, by ID.
+    index_of: HashMap<Uuid, usize>,
     /// For each preset, the index in the backoffs list of the row it was given.
     backoff_rows: Vec<Option<usize>>,
 }
@@ -138,8 +129,14 @@ impl GlobalSnapshot {
             .collect();
         Ok(GlobalSnapshot {
             presets,
+            index_of,
             backoff_rows,
         })
+    }
+
+    /// The position of the preset a row names by `id`, if it is listed (`None` for no ID).
+    pub(crate) fn owner(&self, id: Option<Uuid>) -> Option<usize> {
+        id.and_then(|id| self.index_of.get(&id).copied())
     }
 
     /// Each preset's snapshot, in the order of the presets list.
@@ -154,49 +151,50 @@ impl GlobalSnapshot {
             .find(|snapshot| snapshot.preset.id == preset_id)
     }
 
-    /// Every preset's decision, in the order of the presets list.
+    /// Every preset's decision, in the order of the presets list, each with its explanation
+    /// when `explain` is set.
     pub fn decide(
         &self,
         now: Timestamp,
         backoff_interval: GoDuration,
-    ) -> Result<Vec<Decision>, SnapshotError> {
-        self.each_preset(|snapshot| snapshot.decide(now, backoff_interval))
+        explain: bool,
+    ) -> Result<Vec<(Decision, Option<Explanation>)>, SnapshotError> {
+        self.each_preset(|index, snapshot| {
+            let mut explanation = explain.then(Explanation::default);
+            snapshot
+                .decide(now, backoff_interval, &mut explanation)
+                .map(|decision| (decision, explanation))
+                .map_err(|error| self.relocate_backoff_error(error, index))
+        })
     }
 
-    /// [`GlobalSnapshot::decide`], each decision with its explanation.
-    pub fn decide_explained(
+    /// Runs `decide` on each preset's snapshot, with its position, in the order of the list.
+    pub(crate) fn each_preset<T, E>(
         &self,
-        now: Timestamp,
-        backoff_interval: GoDuration,
-    ) -> Result<Vec<(Decision, Explanation)>, SnapshotError> {
-        self.each_preset(|snapshot| snapshot.decide_explained(now, backoff_interval))
-    }
-
-    fn each_preset<T>(
-        &self,
-        decide: impl Fn(&PresetSnapshot) -> Result<T, SnapshotError>,
-    ) -> Result<Vec<T>, SnapshotError> {
+        decide: impl Fn(usize, &PresetSnapshot) -> Result<T, E>,
+    ) -> Result<Vec<T>, E> {
         self.presets
             .iter()
-            .zip(&self.backoff_rows)
-            .map(|(snapshot, backoff_row)| {
-                decide(snapshot).map_err(|error| {
-                    // The only decision error is about the preset's backoff row: name it as the
-                    // caller listed it.
-                    relocate_backoff_error(error, backoff_row.unwrap_or_default())
-                })
-            })
+            .enumerate()
+            .map(|(index, snapshot)| decide(index, snapshot))
             .collect()
     }
-}
 
-fn relocate_backoff_error(mut error: SnapshotError, row: usize) -> SnapshotError {
-    match &mut error {
-        SnapshotError::BackoffWindowPastDuration { field, .. }
-        | SnapshotError::BackoffUntilPastYear9999 { field, .. } => {
-            *field = Field::BackoffNumFailed { row };
+    /// A preset's decision names its backoff row as row 0, as a single snapshot has it; in the
+    /// global snapshot it is the row the preset at `index` was given, as the caller listed it.
+    pub(crate) fn relocate_backoff_error(
+        &self,
+        mut error: SnapshotError,
+        index: usize,
+    ) -> SnapshotError {
+        let row = self.backoff_rows[index].unwrap_or_default();
+        match &mut error {
+            SnapshotError::BackoffWindowPastDuration { field, .. }
+            | SnapshotError::BackoffUntilPastYear9999 { field, .. } => {
+                *field = Field::BackoffNumFailed { row };
+            }
+            _ => {}
         }
-        _ => {}
+        error
     }
-    error
 }

@@ -28,7 +28,8 @@ pub enum TimestampError {
     Range,
 }
 
-/// The greatest nanosecond of year 9999: RFC 3339, and Go's JSON encoder, stop there.
+/// Whether a wall-clock time falls in years 0000–9999, where RFC 3339, and Go's JSON encoder,
+/// stop.
 fn is_representable(local: &chrono::NaiveDateTime) -> bool {
     (0..=9999).contains(&local.year())
 }

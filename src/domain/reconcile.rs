@@ -6,9 +6,9 @@
 
 use uuid::Uuid;
 
-use super::explain::{Explanation, NoTrace, Trace};
+use super::explain::Trace;
 use super::go_time::{GoDuration, Timestamp};
-use super::snapshot::{Field, PresetSnapshot, SnapshotError, Transition};
+use super::snapshot::{Field, PresetSnapshot, SnapshotError, Transition, oldest_ids};
 
 /// The derived counts of a preset's prebuilds (`ReconciliationState`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -77,7 +77,8 @@ impl PresetSnapshot {
         }
     }
 
-    /// `CalculateActions`: backoff first, then the inactive or the active rule.
+    /// `CalculateActions`: backoff first, then the inactive or the active rule, each reported to
+    /// `trace` (pass `&mut NoTrace`, or an `Option<Explanation>` that is `Some` to explain).
     ///
     /// The only error is a backoff window that the seed would compute wrongly (past int64
     /// nanoseconds) or that RFC 3339 cannot write (past year 9999).
@@ -85,37 +86,27 @@ impl PresetSnapshot {
         &self,
         now: Timestamp,
         backoff_interval: GoDuration,
+        trace: &mut impl Trace,
     ) -> Result<ReconciliationActions, SnapshotError> {
-        self.calculate_actions_traced(now, backoff_interval, &mut NoTrace)
+        self.calculate_actions_in(&self.calculate_state(), now, backoff_interval, trace)
     }
 
-    /// [`PresetSnapshot::calculate_actions`], with the rules it went through.
-    pub fn explain_actions(
+    /// [`PresetSnapshot::calculate_actions`] given the state, so a decision computes it once.
+    pub(crate) fn calculate_actions_in(
         &self,
-        now: Timestamp,
-        backoff_interval: GoDuration,
-    ) -> Result<(ReconciliationActions, Explanation), SnapshotError> {
-        let mut explanation = Explanation::default();
-        let actions = self.calculate_actions_traced(now, backoff_interval, &mut explanation)?;
-        Ok((actions, explanation))
-    }
-
-    /// [`PresetSnapshot::calculate_actions`], reporting each rule to `trace`: one code path
-    /// for explained and unexplained decisions.
-    pub fn calculate_actions_traced(
-        &self,
+        state: &ReconciliationState,
         now: Timestamp,
         backoff_interval: GoDuration,
         trace: &mut impl Trace,
     ) -> Result<ReconciliationActions, SnapshotError> {
-        if let Some(actions) = self.needs_backoff_period(now, backoff_interval, trace)? {
-            return Ok(actions);
+        if let Some(until) = self.needs_backoff_period(now, backoff_interval, trace)? {
+            return Ok(ReconciliationActions::Backoff(until));
         }
         if !self.is_active() {
             trace.step("inactive", || {
                 format!(
                     "template version is not active ({})",
-                    self.inactive_reasons()
+                    self.preset.inactive_reasons()
                 )
             });
             return Ok(self.handle_inactive_template_version(trace));
@@ -125,34 +116,22 @@ impl PresetSnapshot {
              is neither deleted nor deprecated)"
                 .to_owned()
         });
-        Ok(self.handle_active_template_version(trace))
+        Ok(self.handle_active_template_version(state, trace))
     }
 
     /// `isActive`: the preset's version is the active one, and the template is neither deleted
     /// nor deprecated.
     pub fn is_active(&self) -> bool {
-        self.preset.using_active_version && !self.preset.deleted && !self.preset.deprecated
-    }
-
-    /// Why the preset is inactive, e.g. `not the active version, deprecated`.
-    fn inactive_reasons(&self) -> String {
-        let reasons = [
-            (!self.preset.using_active_version, "not the active version"),
-            (self.preset.deleted, "deleted"),
-            (self.preset.deprecated, "deprecated"),
-        ];
-        let named: Vec<_> = reasons
-            .iter()
-            .filter(|(holds, _)| *holds)
-            .map(|(_, why)| *why)
-            .collect();
-        named.join(", ")
+        self.preset.is_active()
     }
 
     /// `handleActiveTemplateVersion`: delete the oldest extraneous prebuilds, or else create
     /// what is missing beyond those already starting.
-    fn handle_active_template_version(&self, trace: &mut impl Trace) -> ReconciliationActions {
-        let state = self.calculate_state();
+    fn handle_active_template_version(
+        &self,
+        state: &ReconciliationState,
+        trace: &mut impl Trace,
+    ) -> ReconciliationActions {
         if state.extraneous > 0 {
             trace.step("extraneous", || {
                 format!(
@@ -197,16 +176,17 @@ impl PresetSnapshot {
     }
 
     /// `needsBackoffPeriod`: with failures on record, back off until
-    /// `last_build_at + num_failed × interval`.
+    /// `last_build_at + num_failed × interval`; the instant it ends, or `None`. v2's rule 3 is
+    /// this one.
     ///
     /// Quirk kept: Go's `Now().After(until)` is false at `now == until`, so that instant still
     /// backs off.
-    fn needs_backoff_period(
+    pub(crate) fn needs_backoff_period(
         &self,
         now: Timestamp,
         backoff_interval: GoDuration,
         trace: &mut impl Trace,
-    ) -> Result<Option<ReconciliationActions>, SnapshotError> {
+    ) -> Result<Option<Timestamp>, SnapshotError> {
         let Some(backoff) = &self.backoff else {
             trace.step("backoff", || {
                 "no backoff row: no recent failures".to_owned()
@@ -250,10 +230,7 @@ impl PresetSnapshot {
                 }
             )
         });
-        if after {
-            return Ok(None);
-        }
-        Ok(Some(ReconciliationActions::Backoff(backoff_until)))
+        Ok((!after).then_some(backoff_until))
     }
 
     /// `countEligible`: running prebuilds whose agents are ready.
@@ -279,17 +256,9 @@ impl PresetSnapshot {
         (starting, stopping, deleting)
     }
 
-    /// `getOldestPrebuildIDs`: the IDs of the `n` oldest running prebuilds, oldest first.
-    ///
-    /// Deliberate: equal `created_at` values keep their input order (a stable sort), where Go's
-    /// `slices.SortFunc` leaves their order unspecified.
+    /// `getOldestPrebuildIDs`: the IDs of the `n` oldest running prebuilds, oldest first (ties
+    /// in input order; see [`oldest_ids`]).
     fn get_oldest_prebuild_ids(&self, n: usize) -> Vec<Uuid> {
-        let mut oldest_first: Vec<_> = self.running.iter().collect();
-        oldest_first.sort_by_key(|prebuild| prebuild.created_at);
-        oldest_first
-            .iter()
-            .take(n)
-            .map(|prebuild| prebuild.id)
-            .collect()
+        oldest_ids(self.running.iter(), n)
     }
 }

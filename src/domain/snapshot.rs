@@ -27,6 +27,46 @@ pub struct Preset {
     pub desired_instances: i32,
 }
 
+impl Preset {
+    /// `isActive`: the preset's version is the active one, and the template is neither deleted
+    /// nor deprecated.
+    pub fn is_active(&self) -> bool {
+        self.using_active_version && !self.deleted && !self.deprecated
+    }
+
+    /// Why the preset is inactive, e.g. `not the active version, deprecated`.
+    pub(crate) fn inactive_reasons(&self) -> String {
+        let reasons = [
+            (!self.using_active_version, "not the active version"),
+            (self.deleted, "deleted"),
+            (self.deprecated, "deprecated"),
+        ];
+        let named: Vec<_> = reasons
+            .iter()
+            .filter(|(holds, _)| *holds)
+            .map(|(_, why)| *why)
+            .collect();
+        named.join(", ")
+    }
+}
+
+/// `getOldestPrebuildIDs`: the IDs of the `n` oldest of `prebuilds`, oldest first.
+///
+/// Deliberate: equal `created_at` values keep their input order (a stable sort), where Go's
+/// `slices.SortFunc` leaves their order unspecified.
+pub(crate) fn oldest_ids<'a>(
+    prebuilds: impl Iterator<Item = &'a RunningPrebuild>,
+    n: usize,
+) -> Vec<Uuid> {
+    let mut oldest_first: Vec<&RunningPrebuild> = prebuilds.collect();
+    oldest_first.sort_by_key(|prebuild| prebuild.created_at);
+    oldest_first
+        .iter()
+        .take(n)
+        .map(|prebuild| prebuild.id)
+        .collect()
+}
+
 /// A running prebuild row (`GetRunningPrebuiltWorkspacesRow`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RunningPrebuild {

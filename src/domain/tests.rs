@@ -4,6 +4,19 @@ use uuid::Uuid;
 
 use super::*;
 
+/// Every preset's decision without explanations, as most tests want them.
+fn decide_all(
+    global: &GlobalSnapshot,
+    now: Timestamp,
+    interval: GoDuration,
+) -> Result<Vec<Decision>, SnapshotError> {
+    let decisions = global.decide(now, interval, false)?;
+    Ok(decisions
+        .into_iter()
+        .map(|(decision, _)| decision)
+        .collect())
+}
+
 fn id(n: u128) -> Uuid {
     Uuid::from_u128(n)
 }
@@ -60,7 +73,7 @@ fn snapshot(
 }
 
 fn actions(s: &PresetSnapshot) -> ReconciliationActions {
-    s.calculate_actions(at(NOW), MINUTE).unwrap()
+    s.calculate_actions(at(NOW), MINUTE, &mut NoTrace).unwrap()
 }
 
 /// Three prebuilds created out of order: id 2 is the oldest, then 3, then 1.
@@ -296,12 +309,12 @@ fn the_backoff_still_holds_at_its_last_instant_and_ends_one_nanosecond_later() {
     );
     let until = at("2025-06-02T12:01:00Z");
     assert_eq!(
-        s.calculate_actions(until, MINUTE),
+        s.calculate_actions(until, MINUTE, &mut NoTrace),
         Ok(ReconciliationActions::Backoff(until))
     );
     let after = at("2025-06-02T12:01:00.000000001Z");
     assert_eq!(
-        s.calculate_actions(after, MINUTE),
+        s.calculate_actions(after, MINUTE, &mut NoTrace),
         Ok(ReconciliationActions::Create(2))
     );
 }
@@ -368,12 +381,12 @@ fn a_zero_interval_backs_off_only_at_the_last_build_instant() {
     let s = snapshot(active(1), vec![], vec![], Some(failures(5, NOW)));
     let zero = GoDuration::from_nanos(0);
     assert_eq!(
-        s.calculate_actions(at(NOW), zero),
+        s.calculate_actions(at(NOW), zero, &mut NoTrace),
         Ok(ReconciliationActions::Backoff(at(NOW)))
     );
     let later = at("2025-06-02T12:00:00.000000001Z");
     assert_eq!(
-        s.calculate_actions(later, zero),
+        s.calculate_actions(later, zero, &mut NoTrace),
         Ok(ReconciliationActions::Create(1))
     );
 }
@@ -383,7 +396,7 @@ fn a_backoff_ending_at_go_zero_time_counts_as_a_noop() {
     let zero_time = "0001-01-01T00:00:00Z";
     let s = snapshot(active(1), vec![], vec![], Some(failures(1, zero_time)));
     let decided = s
-        .calculate_actions(at(zero_time), GoDuration::from_nanos(0))
+        .calculate_actions(at(zero_time), GoDuration::from_nanos(0), &mut NoTrace)
         .unwrap();
     assert_eq!(decided, ReconciliationActions::Backoff(at(zero_time)));
     assert!(decided.is_noop());
@@ -399,10 +412,10 @@ fn a_backoff_window_past_int64_nanoseconds_is_refused_not_wrapped() {
         Some(failures(i32::MAX, "2000-01-01T00:00:00Z")),
     );
     let fits = GoDuration::from_nanos(i64::MAX / i64::from(i32::MAX));
-    assert!(s.calculate_actions(at(NOW), fits).is_ok());
+    assert!(s.calculate_actions(at(NOW), fits, &mut NoTrace).is_ok());
     let past = GoDuration::from_nanos(fits.as_nanos() + 1);
     assert_eq!(
-        s.calculate_actions(at(NOW), past),
+        s.calculate_actions(at(NOW), past, &mut NoTrace),
         Err(SnapshotError::BackoffWindowPastDuration {
             field: Field::BackoffNumFailed { row: 0 },
             num_failed: i32::MAX,
@@ -420,11 +433,15 @@ fn a_backoff_ending_after_year_9999_is_refused() {
         Some(failures(1, "9999-12-31T23:59:00Z")),
     );
     assert!(
-        s.calculate_actions(at(NOW), GoDuration::from_nanos(59_999_999_999))
-            .is_ok()
+        s.calculate_actions(
+            at(NOW),
+            GoDuration::from_nanos(59_999_999_999),
+            &mut NoTrace
+        )
+        .is_ok()
     );
     assert!(matches!(
-        s.calculate_actions(at(NOW), MINUTE),
+        s.calculate_actions(at(NOW), MINUTE, &mut NoTrace),
         Err(SnapshotError::BackoffUntilPastYear9999 { .. })
     ));
 }
@@ -593,7 +610,7 @@ mod global {
             backoffs,
         )
         .unwrap();
-        let decisions = global.decide(at(NOW), MINUTE).unwrap();
+        let decisions = decide_all(&global, at(NOW), MINUTE).unwrap();
         let ids: Vec<_> = decisions.iter().map(|d| d.preset_id).collect();
         assert_eq!(ids, vec![id(0xB), id(0xC), id(0xD)]);
         assert_eq!(
@@ -622,8 +639,8 @@ mod global {
         let alone = snapshot(preset(0xB, 1), running, vec![], None);
         assert_eq!(global.presets(), std::slice::from_ref(&alone));
         assert_eq!(
-            global.decide(at(NOW), MINUTE).unwrap()[0],
-            alone.decide(at(NOW), MINUTE).unwrap()
+            decide_all(&global, at(NOW), MINUTE).unwrap()[0],
+            alone.decide(at(NOW), MINUTE, &mut NoTrace).unwrap()
         );
     }
 
@@ -723,9 +740,7 @@ mod global {
             backoffs,
         )
         .unwrap();
-        let error = global
-            .decide(at(NOW), GoDuration::from_nanos(i64::MAX))
-            .unwrap_err();
+        let error = decide_all(&global, at(NOW), GoDuration::from_nanos(i64::MAX)).unwrap_err();
         assert_eq!(error.field(), Field::BackoffNumFailed { row: 1 });
     }
 }
@@ -734,10 +749,13 @@ mod explanations {
     use super::*;
 
     fn explained(s: &PresetSnapshot) -> Vec<String> {
-        let (actions, explanation) = s.explain_actions(at(NOW), MINUTE).unwrap();
+        let mut explanation = Explanation::default();
+        let actions = s
+            .calculate_actions(at(NOW), MINUTE, &mut explanation)
+            .unwrap();
         assert_eq!(
             actions,
-            s.calculate_actions(at(NOW), MINUTE).unwrap(),
+            s.calculate_actions(at(NOW), MINUTE, &mut NoTrace).unwrap(),
             "same decision"
         );
         explanation.0.iter().map(ToString::to_string).collect()
@@ -851,12 +869,14 @@ mod explanations {
             },
         ];
         let global = GlobalSnapshot::new(presets, vec![], vec![], vec![]).unwrap();
-        let explained = global.decide_explained(at(NOW), MINUTE).unwrap();
-        let plain = global.decide(at(NOW), MINUTE).unwrap();
+        let explained = global.decide(at(NOW), MINUTE, true).unwrap();
+        let plain = global.decide(at(NOW), MINUTE, false).unwrap();
         assert_eq!(
             explained.iter().map(|(d, _)| d.clone()).collect::<Vec<_>>(),
-            plain
+            plain.iter().map(|(d, _)| d.clone()).collect::<Vec<_>>()
         );
-        assert_eq!(explained[1].1.0[1].rule, "inactive");
+        assert!(plain.iter().all(|(_, explanation)| explanation.is_none()));
+        let explanation = explained[1].1.as_ref().expect("explained when asked");
+        assert_eq!(explanation.0[1].rule, "inactive");
     }
 }

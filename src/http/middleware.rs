@@ -17,8 +17,8 @@
 //!    request).
 //!
 //! Each of these has a tower or tower-http layer; stacked, their request and future moves cost
-//! the main call more than its decision does, so they are one function here (measured in the
-//! README's performance notes).
+//! the main call more than its decision does, so they are one function here (measured in
+//! `docs/performance.md`).
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -150,7 +150,7 @@ async fn guard(State(guard): State<Arc<Guard>>, mut request: Request, next: Next
         None => {
             let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
             let made = uuid::Uuid::new_v4().hyphenated().encode_lower(&mut text);
-            let value = HeaderValue::from_str(made).unwrap_or(HeaderValue::from_static("-"));
+            let value = HeaderValue::from_str(made).expect("a UUID is a header value");
             request.headers_mut().insert(REQUEST_ID, value.clone());
             value
         }

@@ -33,6 +33,13 @@ pub struct AppState {
     pub config: Arc<Config>,
 }
 
+/// Extractors take the settings alone, without cloning the whole state.
+impl axum::extract::FromRef<AppState> for Arc<Config> {
+    fn from_ref(state: &AppState) -> Self {
+        Arc::clone(&state.config)
+    }
+}
+
 /// The documented routes, with their OpenAPI operations.
 fn documented_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
@@ -49,8 +56,10 @@ fn documented_routes() -> OpenApiRouter<AppState> {
 
 /// The document as committed: pretty JSON with a final newline.
 fn document_text(openapi: &utoipa::openapi::OpenApi) -> String {
-    // Serializing the document's plain data cannot fail.
-    openapi.to_pretty_json().unwrap_or_default() + "\n"
+    openapi
+        .to_pretty_json()
+        .expect("the document is plain data")
+        + "\n"
 }
 
 /// The OpenAPI document, as committed in `openapi/openapi.json` and served at [`OPENAPI_PATH`].
@@ -61,6 +70,7 @@ pub fn openapi_json() -> String {
 /// The whole application: every route, the fallbacks, Swagger UI, and the layers of
 /// [`middleware`].
 pub fn router(config: Config) -> Router {
+    let config = Arc::new(config);
     // Install the metrics recorder before the first request is counted.
     crate::telemetry::metrics_handle();
     let (routes, openapi) = documented_routes().split_for_parts();
@@ -87,7 +97,7 @@ pub fn router(config: Config) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(AppState {
-            config: Arc::new(config.clone()),
+            config: Arc::clone(&config),
         });
     middleware::wrap(routes, &config)
 }

@@ -14,7 +14,7 @@ use crate::codec::v2::model as v2_model;
 #[openapi(
     info(
         title = "prebuild-decider",
-        version = "1.0.0",
+        version = "1.0.1",
         description = "Tells a control plane how to keep pools of prebuilt workspaces at their \
             target size. Post a snapshot of a preset (its settings, running prebuilds, builds in \
             flight, recent failures) and get back its state and the action to take: create N, \
@@ -39,9 +39,7 @@ use crate::codec::v2::model as v2_model;
         model::CreateAction,
         model::DeleteAction,
         model::BackoffAction,
-        v2_model::PresetSnapshotV2Fields,
-        v2_model::GlobalSnapshotV2Fields,
-        v2_model::PresetV2Fields,
+        v2_model::PresetV2,
         v2_model::Schedule,
         v2_model::PendingRow,
         v2_model::CancelPendingAction,
@@ -62,7 +60,8 @@ impl Modify for BearerScheme {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .description(Some(
-                        "Needed on /v1/* only when the server is started with --api-token.",
+                        "Needed on /v1/*, /v2/* and /debug/* (and /metrics on the API's listener) \
+                         only when the server is started with --api-token.",
                     ))
                     .build(),
             ),

@@ -396,7 +396,7 @@ impl Drop for Socket {
         if answer_408 {
             // No answer was in progress, so the socket's send buffer has room for this small
             // write whole.
-            let _ = send_now(&stream, &head_timeout_answer());
+            send_now(&stream, &head_timeout_answer());
         }
         // The client is still sending when bytes wait unread, or, after a 408 for a head it
         // had begun, may be.
@@ -421,36 +421,19 @@ impl Drop for Socket {
 /// Whether bytes wait unread on `stream` (`Some(false)` at end of stream, `None` when nothing
 /// waits now). Asks the socket itself: tokio's readiness may lag behind it.
 fn pending(stream: &TcpStream) -> Option<bool> {
-    use std::os::fd::AsRawFd;
-    let mut byte = 0u8;
-    // SAFETY: recv writes at most one byte into `byte`; MSG_PEEK leaves it queued.
-    let got = unsafe {
-        libc::recv(
-            stream.as_raw_fd(),
-            (&raw mut byte).cast(),
-            1,
-            libc::MSG_PEEK | libc::MSG_DONTWAIT,
-        )
-    };
-    match got {
-        0 => Some(false),
-        n if n > 0 => Some(true),
-        _ => None,
+    use rustix::net::{RecvFlags, recv};
+    let mut byte = [0u8; 1];
+    match recv(stream, &mut byte[..], RecvFlags::PEEK | RecvFlags::DONTWAIT) {
+        Ok((_, 0)) => Some(false),
+        Ok(_) => Some(true),
+        Err(_) => None,
     }
 }
 
 /// Writes `bytes` to `stream` without waiting, as much as the socket takes now.
-fn send_now(stream: &TcpStream, bytes: &[u8]) -> isize {
-    use std::os::fd::AsRawFd;
-    // SAFETY: send reads `bytes.len()` bytes from `bytes`.
-    unsafe {
-        libc::send(
-            stream.as_raw_fd(),
-            bytes.as_ptr().cast(),
-            bytes.len(),
-            libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL,
-        )
-    }
+fn send_now(stream: &TcpStream, bytes: &[u8]) {
+    use rustix::net::{SendFlags, send};
+    let _ = send(stream, bytes, SendFlags::DONTWAIT | SendFlags::NOSIGNAL);
 }
 
 /// Shuts the socket for writing, then reads and drops what the client still sends until it

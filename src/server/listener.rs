@@ -23,27 +23,20 @@ pub const RESERVED_FILES: u64 = 64;
 pub const METRICS_CONNECTIONS: usize = 16;
 
 /// Raises the soft limit on open files to the hard limit, as Go's runtime does at start, and
-/// returns the soft limit in force (`None` when it cannot be read).
+/// returns the soft limit in force (`None` when it is unlimited).
 pub fn raise_open_files_limit() -> Option<u64> {
-    let mut limit = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: getrlimit writes the struct it is given.
-    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
-        return None;
-    }
-    if limit.rlim_cur < limit.rlim_max {
-        let raised = libc::rlimit {
-            rlim_cur: limit.rlim_max,
-            rlim_max: limit.rlim_max,
+    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+    let limit = getrlimit(Resource::Nofile);
+    if limit.current != limit.maximum {
+        let raised = Rlimit {
+            current: limit.maximum,
+            maximum: limit.maximum,
         };
-        // SAFETY: setrlimit reads the struct it is given.
-        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
-            limit.rlim_cur = limit.rlim_max;
+        if setrlimit(Resource::Nofile, raised).is_ok() {
+            return limit.maximum;
         }
     }
-    Some(limit.rlim_cur)
+    limit.current
 }
 
 /// The cap on open connections: `configured`, kept below an open-file limit of `files` less
@@ -156,17 +149,10 @@ mod tests {
 
     #[test]
     fn the_open_files_limit_is_raised_to_the_hard_limit() {
-        let soft = raise_open_files_limit().expect("getrlimit works");
-        let mut limit = libc::rlimit {
-            rlim_cur: 0,
-            rlim_max: 0,
-        };
-        // SAFETY: getrlimit writes the struct it is given.
-        assert_eq!(
-            unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) },
-            0
-        );
-        assert_eq!(soft, limit.rlim_cur);
-        assert_eq!(limit.rlim_cur, limit.rlim_max);
+        use rustix::process::{Resource, getrlimit};
+        let soft = raise_open_files_limit();
+        let limit = getrlimit(Resource::Nofile);
+        assert_eq!(soft, limit.current);
+        assert_eq!(limit.current, limit.maximum);
     }
 }

@@ -664,3 +664,108 @@ async fn an_array_where_an_object_belongs_is_a_422_even_with_the_fields_in_order
         .await
         .problem_at(422, "");
 }
+
+/// Every integer field, on v1 and v2, preset and global: an integral number is read in any
+/// spelling (`1`, `1.0`, `1e0`, `10e-1` answer as `1` does), and a number that is not an
+/// integer by its digits is a 422 at its pointer, even where the nearest double is an integer.
+#[tokio::test]
+async fn integers_are_judged_on_their_digits_in_every_field() {
+    let app = app();
+    let id = "0196a3b2-8f4e-7c1d-9a2b-3c4d5e6f7a8b";
+    let preset = json!({"id": id, "using_active_version": true, "deleted": false,
+        "deprecated": false, "desired_instances": 1});
+    let backoff = json!({"num_failed": 1, "last_build_at": "2025-06-02T11:00:00Z"});
+    let v1 = json!({"preset": preset, "running": [],
+        "in_progress": [{"transition": "start", "count": 1}], "backoff": backoff});
+    let go_native = json!({"Preset": {"id": id, "using_active_version": true, "deleted": false,
+        "deprecated": false, "desired_instances": {"Int32": 1, "Valid": true}}});
+    let global = json!({"presets": [preset], "running": [],
+        "in_progress": [{"preset_id": id, "transition": "start", "count": 1}],
+        "backoffs": [{"preset_id": id, "num_failed": 1, "last_build_at": "2025-06-02T11:00:00Z"}]});
+    let mut v2 = v1.clone();
+    v2["preset"]["ttl"] = json!(1);
+    v2["preset"]["scheduling_timezone"] = json!("UTC");
+    v2["schedules"] = json!([{"cron_expression": "* * * * *", "desired_instances": 1}]);
+    v2["pending_count"] = json!(1);
+    let mut v2_global = global.clone();
+    v2_global["schedules"] =
+        json!([{"preset_id": id, "cron_expression": "* * * * *", "desired_instances": 1}]);
+    v2_global["pending"] = json!([{"preset_id": id, "count": 1}]);
+    let query = "?now=2025-06-02T12:00:00Z&backoff_interval=1s";
+    let fields = [
+        ("/v1/presets/reconcile", &v1, "/preset/desired_instances"),
+        ("/v1/presets/reconcile", &v1, "/in_progress/0/count"),
+        ("/v1/presets/reconcile", &v1, "/backoff/num_failed"),
+        ("/v1/presets/state", &v1, "/preset/desired_instances"),
+        (
+            "/v1/presets/actions",
+            &go_native,
+            "/Preset/desired_instances/Int32",
+        ),
+        (
+            "/v1/global/reconcile",
+            &global,
+            "/presets/0/desired_instances",
+        ),
+        ("/v1/global/reconcile", &global, "/in_progress/0/count"),
+        ("/v1/global/reconcile", &global, "/backoffs/0/num_failed"),
+        ("/v2/presets/reconcile", &v2, "/preset/desired_instances"),
+        ("/v2/presets/reconcile", &v2, "/preset/ttl"),
+        (
+            "/v2/presets/reconcile",
+            &v2,
+            "/schedules/0/desired_instances",
+        ),
+        ("/v2/presets/reconcile", &v2, "/pending_count"),
+        ("/v2/global/reconcile", &v2_global, "/pending/0/count"),
+        (
+            "/v2/global/reconcile",
+            &v2_global,
+            "/schedules/0/desired_instances",
+        ),
+    ];
+    let set = |body: &Value, pointer: &str, literal: &str| {
+        let mut body = body.clone();
+        *body.pointer_mut(pointer).unwrap() = serde_json::from_str(literal).unwrap();
+        body
+    };
+    let without_ids = |mut answer: Value| {
+        strip_decision_ids(&mut answer);
+        answer
+    };
+    for (path, body, pointer) in fields {
+        let uri = format!("{path}{query}");
+        let plain = post_json(&app, &uri, &set(body, pointer, "1")).await;
+        assert_eq!(plain.status, 200, "{uri} {pointer}: {}", plain.json);
+        let expected = without_ids(plain.json);
+        for literal in ["1.0", "1e0", "10e-1", "0.1e1", "100000000000000000000e-20"] {
+            let answer = post_json(&app, &uri, &set(body, pointer, literal)).await;
+            assert_eq!(
+                answer.status, 200,
+                "{uri} {pointer} = {literal}: {}",
+                answer.json
+            );
+            assert_eq!(
+                without_ids(answer.json),
+                expected,
+                "{uri} {pointer} = {literal}"
+            );
+        }
+        for literal in ["0.9999999999999999", "1.0000000000000001", "1e-400", "1.5"] {
+            let answer = post_json(&app, &uri, &set(body, pointer, literal)).await;
+            answer.problem_at(422, pointer);
+        }
+    }
+}
+
+/// Removes every `decision_id`, which differs from answer to answer.
+fn strip_decision_ids(value: &mut Value) {
+    match value {
+        Value::Object(members) => {
+            members.remove("decision_id");
+            members.values_mut().for_each(strip_decision_ids);
+        }
+        Value::Array(elements) => elements.iter_mut().for_each(strip_decision_ids),
+        _ => {}
+    }
+}

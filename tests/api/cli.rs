@@ -53,6 +53,62 @@ async fn decide_prints_the_same_decision_as_the_server() {
     }
 }
 
+/// `--rules v2` decides a v2 snapshot as `POST /v2/presets/reconcile` does, explanation and
+/// all; the same body under v1's rules is v1's answer (v2's fields are unknown to v1).
+#[tokio::test]
+async fn decide_takes_v2_snapshots_with_rules_v2() {
+    let path = example_path("v2-preset-snapshot.json");
+    let decide = |rules: &str| {
+        let output = binary()
+            .args([
+                "decide",
+                &path,
+                "--now",
+                "2025-06-02T16:00:00Z",
+                "--explain",
+            ])
+            .args(["--rules", rules])
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let mut printed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        printed.as_object_mut().unwrap().remove("decision_id");
+        printed
+    };
+    let body = std::fs::read(&path).unwrap();
+    for (rules, uri) in [
+        (
+            "v2",
+            "/v2/presets/reconcile?now=2025-06-02T16:00:00Z&explain=true",
+        ),
+        (
+            "v1",
+            "/v1/presets/reconcile?now=2025-06-02T16:00:00Z&explain=true",
+        ),
+    ] {
+        let mut served = post(&app(), uri, body.clone()).await.json;
+        served.as_object_mut().unwrap().remove("decision_id");
+        assert_eq!(decide(rules), served, "--rules {rules}");
+    }
+    assert!(
+        decide("v2")["actions"].is_array(),
+        "v2 answers a list of actions"
+    );
+    let unknown = binary()
+        .args(["decide", &path, "--rules", "v3"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        unknown.status.code(),
+        Some(2),
+        "clap refuses an unknown rule set"
+    );
+}
+
 #[test]
 fn decide_explains_when_asked() {
     let output = binary()
@@ -144,8 +200,15 @@ async fn healthcheck_exits_zero_only_when_a_server_answers() {
         })
     };
     assert!(check(address.to_string()).await.unwrap().status.success());
-    // Port 9 on loopback: nothing listens there.
-    let refused = check("127.0.0.1:9".to_owned()).await.unwrap();
+    // A listener that closes every connection at once: no answer, and the port stays ours.
+    let closing = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let closing_address = closing.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((connection, _)) = closing.accept().await {
+            drop(connection);
+        }
+    });
+    let refused = check(closing_address.to_string()).await.unwrap();
     assert_eq!(refused.status.code(), Some(1));
     assert!(!refused.stderr.is_empty());
 }

@@ -96,21 +96,8 @@ fn vectors() -> &'static [Vector] {
     })
 }
 
-/// Percent-encodes a query value: everything but RFC 3986's unreserved characters.
-fn encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() * 3);
-    for &b in value.as_bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
-    out
-}
-
 fn query(now: &str, interval: &str) -> String {
-    format!("now={}&backoff_interval={}", encode(now), encode(interval))
+    crate::helpers::decision_query(now, interval)
 }
 
 /// POSTs a JSON body; returns the status and the answer parsed as JSON (Null if it is not).

@@ -148,3 +148,26 @@ pub const PRESET_ENDPOINTS: [&str; 3] = [
     "/v1/presets/actions",
     "/v1/presets/reconcile",
 ];
+
+/// Percent-encodes a query value: everything but RFC 3986's unreserved characters.
+pub fn percent_encode(value: &str) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(value.len() * 3);
+    for &b in value.as_bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+/// The query string of a decision at `now` with `interval` per failure, each percent-encoded.
+pub fn decision_query(now: &str, interval: &str) -> String {
+    format!(
+        "now={}&backoff_interval={}",
+        percent_encode(now),
+        percent_encode(interval)
+    )
+}

@@ -1,5 +1,6 @@
 //! Integration tests through the router (in-process) and over a real socket.
 
+mod architecture;
 mod attack;
 mod bad_input;
 mod cli;
@@ -11,4 +12,5 @@ mod process;
 mod production;
 mod provenance;
 mod socket;
+mod upstream;
 mod v2;

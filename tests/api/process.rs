@@ -14,9 +14,29 @@ use tokio::net::TcpStream;
 pub(crate) struct Server {
     pub(crate) child: Child,
     pub(crate) address: SocketAddr,
+    /// Where `/metrics` listens, when it has a listener of its own.
+    metrics_address: Option<SocketAddr>,
     logs: std::sync::mpsc::Receiver<String>,
     /// The start-up log line saying it serves.
     pub(crate) serving: serde_json::Value,
+}
+
+/// How long a test waits for something the server should do at once, on a loaded machine.
+const PATIENCE: Duration = Duration::from_secs(10);
+
+/// Polls `check` until it holds, failing the test after [`PATIENCE`].
+async fn eventually<F: std::future::Future<Output = bool>>(
+    what: &str,
+    mut check: impl FnMut() -> F,
+) {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while !check().await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{what}: not within {PATIENCE:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }
 
 impl Server {
@@ -51,10 +71,12 @@ impl Server {
                 break event;
             }
         };
-        let address = serving["listen"].as_str().unwrap().parse().unwrap();
         Server {
             child,
-            address,
+            address: serving["listen"].as_str().unwrap().parse().unwrap(),
+            metrics_address: serving["metrics_listen"]
+                .as_str()
+                .map(|a| a.parse().unwrap()),
             logs,
             serving,
         }
@@ -243,10 +265,14 @@ async fn the_binary_guards_itself_and_reports_what_it_does() {
         200
     );
 
-    // Two stalled requests fill --max-in-flight 2: the next is shed at once with Retry-After...
+    // Two stalled requests fill --max-in-flight 2 (a health check is shed once they hold their
+    // slots): the next is shed at once with Retry-After...
     let stalled_a = start_request(address, body.len(), "{\"preset\":").await;
     let stalled_b = start_request(address, body.len(), "{").await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    eventually("both stalled requests in flight", || async {
+        exchange(address, "GET", "/healthz", &[], "").await.status == 503
+    })
+    .await;
     let shed = exchange(
         address,
         "POST",
@@ -305,15 +331,21 @@ async fn sigterm_lets_the_request_in_flight_finish_then_exits_zero() {
     let body = crate::helpers::snapshot().to_string();
     let (first, rest) = body.split_at(20);
     let mut in_flight = start_request(address, body.len(), first).await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // In flight: the scrape counts itself and the stalled request.
+    eventually("the request in flight", || async {
+        exchange(address, "GET", "/metrics", &[], "")
+            .await
+            .body
+            .contains("http_requests_in_flight 2")
+    })
+    .await;
 
     server.signal("TERM");
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    // The listener is closed: new connections are refused while the old request drains.
-    assert!(
-        TcpStream::connect(address).await.is_err(),
-        "new connections stop at once"
-    );
+    // The listener closes: new connections are refused while the old request drains.
+    eventually("new connections refused", || async {
+        TcpStream::connect(address).await.is_err()
+    })
+    .await;
     in_flight.write_all(rest.as_bytes()).await.unwrap();
     let reply = read_reply(&mut in_flight).await;
     assert_eq!(reply.status, 200, "{reply:?}");
@@ -333,15 +365,10 @@ async fn sigterm_lets_the_request_in_flight_finish_then_exits_zero() {
 
 #[tokio::test]
 async fn metrics_can_move_to_a_listener_of_their_own() {
-    let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let metrics_address = probe.local_addr().unwrap();
-    drop(probe);
-    let server = Server::start(&[
-        "--metrics-listen",
-        &metrics_address.to_string(),
-        "--api-token",
-        "t0ken",
-    ]);
+    let server = Server::start(&["--metrics-listen", "127.0.0.1:0", "--api-token", "t0ken"]);
+    let metrics_address = server
+        .metrics_address
+        .expect("the metrics listener's address");
     assert_eq!(
         exchange(server.address, "GET", "/metrics", &[TOKEN], "")
             .await
@@ -374,15 +401,14 @@ async fn the_request_log_line_carries_the_request_and_decision_ids() {
         .expect("a decision id header")
         .to_owned();
     assert_eq!(reply.json()["decision_id"], decision_id.as_str());
-    // The line is written as the answer leaves; give the logging thread a moment.
+    // The line is written as the answer leaves, by another thread.
     let mut lines = Vec::new();
-    for _ in 0..50 {
+    eventually("the request's log line", || {
         lines.extend(server.logged());
-        if lines.iter().any(|l| l.contains("\"answered\"")) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+        let found = lines.iter().any(|l| l.contains("\"answered\""));
+        async move { found }
+    })
+    .await;
     let answered = lines
         .iter()
         .find(|l| l.contains("\"answered\""))

@@ -327,3 +327,22 @@ fn every_registered_route_has_a_metrics_label() {
         );
     }
 }
+
+/// Each label in the list names a route the router has: a request to it is matched (it is not
+/// the fallback's "no such path"), so the list holds no stale entry.
+#[tokio::test]
+async fn every_metrics_label_is_a_route_the_router_has() {
+    let app = prebuild_decider::app(Config {
+        debug_endpoints: true,
+        ..Config::default()
+    });
+    for route in prebuild_decider::http::middleware::ROUTES {
+        let path = route.replace("{*rest}", "index.html");
+        let answer = get(&app, &path).await;
+        let fallback = answer.status == 404
+            && answer.json["detail"]
+                .as_str()
+                .is_some_and(|detail| detail.starts_with("no such path"));
+        assert!(!fallback, "{route} is not routed: {}", answer.json);
+    }
+}

@@ -31,7 +31,7 @@ Settings (environment, or the flags of the same name):
                            the generator's 32 hand-made edge cases)
   DIFFERENTIAL_THREADS     client threads, one keep-alive connection each (default 2)
   DIFFERENTIAL_SERVER      the server's base URL
-  ORACLE, VECTORS_BIN, GO, SHARED_DIR: as for tests/vectors/generate.py (the script sets them)
+  ORACLE, VECTORS_BIN, GO: as for tests/vectors/generate.py (the script sets them)
 
 Exit status: 0 when every answer matches, 1 on any mismatch (the first few are printed in full
 with the seed that reproduces them), 2 on a setup error.

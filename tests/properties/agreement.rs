@@ -2,6 +2,7 @@
 //! the router and the shared pipeline, and a global snapshot against each preset's own.
 
 use prebuild_decider::codec::pipeline as decide;
+use prebuild_decider::domain::NoTrace;
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 use serde_json::{Value, json};
@@ -91,8 +92,8 @@ proptest! {
         let bytes = body.to_string().into_bytes();
         let inputs = case.inputs.domain();
         prop_assert_eq!(&ok_json(decide::state(&bytes))?, &state);
-        prop_assert_eq!(&ok_json(decide::actions(&bytes, inputs))?, &actions);
-        prop_assert_eq!(&ok_json(decide::reconcile(&bytes, inputs))?, &reconcile);
+        prop_assert_eq!(&ok_json(decide::actions(&bytes, inputs, false))?, &actions);
+        prop_assert_eq!(&ok_json(decide::reconcile(&bytes, inputs, false))?, &reconcile);
     }
 
     #[test]
@@ -104,7 +105,7 @@ proptest! {
         prop_assert_eq!(&from_canonical, &from_go, "{} and {} differ", canonical, go_native);
         let bytes = go_native.to_string().into_bytes();
         prop_assert_eq!(
-            &ok_json(decide::reconcile(&bytes, case.inputs.domain()))?,
+            &ok_json(decide::reconcile(&bytes, case.inputs.domain(), false))?,
             &from_canonical[2]
         );
     }
@@ -118,15 +119,15 @@ proptest! {
         let decisions = case
             .global
             .domain()
-            .decide(inputs.now, inputs.backoff_interval)
+            .decide(inputs.now, inputs.backoff_interval, false)
             .map_err(|e| TestCaseError::fail(format!("refused: {e}")))?;
         prop_assert_eq!(decisions.len(), case.global.presets.len());
-        for (index, decision) in decisions.iter().enumerate() {
+        for (index, (decision, _)) in decisions.iter().enumerate() {
             let own = case
                 .global
                 .own_snapshot(index)
                 .domain()
-                .decide(inputs.now, inputs.backoff_interval)
+                .decide(inputs.now, inputs.backoff_interval, &mut NoTrace)
                 .map_err(|e| TestCaseError::fail(format!("refused: {e}")))?;
             prop_assert_eq!(decision, &own);
         }
@@ -143,7 +144,7 @@ proptest! {
             let own = ok_answer(&answer)?;
             prop_assert_eq!(decision, &own, "preset {} of {}", index, body);
             prop_assert_eq!(
-                Outcome::of_domain(&decisions[index]),
+                Outcome::of_domain(&decisions[index].0),
                 Outcome::of_json(decision).map_err(TestCaseError::fail)?
             );
         }

@@ -3,6 +3,7 @@
 
 use std::collections::HashSet;
 
+use prebuild_decider::domain::NoTrace;
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 use uuid::Uuid;
@@ -19,6 +20,7 @@ fn decide(server: &Server, case: &Case) -> Result<Outcome, TestCaseError> {
         .decide(
             case.inputs.now.timestamp(),
             case.inputs.domain().backoff_interval,
+            &mut NoTrace,
         )
         .map_err(|e| TestCaseError::fail(format!("the domain refused a valid snapshot: {e}")))?;
     let from_domain = Outcome::of_domain(&decision);

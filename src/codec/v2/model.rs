@@ -1,4 +1,4 @@
-//! The JSON of v2 (`api-contract-v2.md`): v1's bodies plus v2's fields, and `DecisionV2`.
+//! The JSON of v2 (`docs/v2.md`): v1's bodies plus v2's fields, and `DecisionV2`.
 //!
 //! A v2 body is a v1 body with more fields, so it is read twice: once as v1 reads it (with v1's
 //! checks and pointers, unknown fields ignored), and once for the fields v2 adds, below.
@@ -6,24 +6,25 @@
 use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
-use utoipa::openapi::schema::{AllOfBuilder, Schema};
+use utoipa::openapi::schema::{self, ArrayBuilder, Schema};
 use utoipa::openapi::{Ref, RefOr};
 use utoipa::{PartialSchema, ToSchema};
 use uuid::Uuid;
 
 use crate::codec::model::{
-    BackoffAction, CreateAction, DeleteAction, ExplanationStep, ReconciliationState,
+    ActionCounts, BackoffAction, CreateAction, DeleteAction, ExplanationStep, GlobalSnapshot,
+    Preset, PresetSnapshot, ReconciliationActions, ReconciliationState, action_union,
 };
 use crate::codec::wire::{GoDurationText, Int32, Object, Rfc3339, WireUuid};
 use crate::domain::v2 as domain;
 
 /// What v2 adds to a preset row (read from the same object as v1's fields).
 #[derive(Clone, Debug, Default, Deserialize, ToSchema)]
-#[schema(example = json!({"ttl": 86400, "last_invalidated_at": "2025-06-01T00:00:00Z", "scheduling_timezone": "America/Los_Angeles"}))]
+#[schema(example = json!({"ttl": 86400, "last_invalidated_at": "2025-06-01T00:00:00Z", "scheduling_timezone": "America/Los_Angeles", "prebuild_status": "healthy"}))]
 pub struct PresetV2Fields {
-    /// Seconds a prebuild may live, 0 to 2147483647; null or 0: forever. A prebuild older than
-    /// this at `now` is expired.
-    #[schema(value_type = Option<i32>, minimum = 0, maximum = 2147483647)]
+    /// Seconds a prebuild may live: any int32; null, 0 or less: forever (upstream reads a
+    /// negative TTL as none). A prebuild older than this at `now` is expired.
+    #[schema(value_type = Option<i32>, minimum = -2147483648, maximum = 2147483647)]
     pub ttl: Option<Int32>,
     /// Prebuilds created before this instant are expired (RFC 3339 as Go reads it).
     #[schema(
@@ -35,20 +36,80 @@ pub struct PresetV2Fields {
     /// The IANA timezone schedules are read in (`America/Los_Angeles`); empty, absent or unknown:
     /// schedules are set aside (see `schedule_error`).
     pub scheduling_timezone: Option<String>,
+    /// What the control plane recorded about the preset's prebuilds (Coder's `prebuild_status`
+    /// column); null or absent: `healthy`. `validation_failed` (a create failed template
+    /// validation) leaves the create out of the answer, as upstream's reconciler skips it, until
+    /// a new version is promoted; deletes still run. `hard_limited` changes nothing by itself:
+    /// the hard limit is `is_hard_limited` (or the global `hard_limited` list).
+    #[schema(value_type = Option<PrebuildStatus>)]
+    pub prebuild_status: Option<PrebuildStatus>,
+}
+
+/// A preset's recorded prebuild status.
+#[derive(Clone, Copy, Debug, Serialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum PrebuildStatus {
+    /// Prebuilds are created as usual.
+    Healthy,
+    /// The preset reached the failure limit (informative: see `is_hard_limited`).
+    HardLimited,
+    /// A create failed template validation: nothing is created.
+    ValidationFailed,
+}
+
+impl<'de> Deserialize<'de> for PrebuildStatus {
+    /// One of the three strings only, as v1's `Transition` is read: serde's derived enum would
+    /// also take `{"healthy": null}`, and serde_json would call a number there a syntax error
+    /// instead of a wrong type.
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        const NAMES: &[&str] = &["healthy", "hard_limited", "validation_failed"];
+        struct StatusVisitor;
+        impl serde::de::Visitor<'_> for StatusVisitor {
+            type Value = PrebuildStatus;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("one of \"healthy\", \"hard_limited\", \"validation_failed\"")
+            }
+            fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<PrebuildStatus, E> {
+                match value {
+                    "healthy" => Ok(PrebuildStatus::Healthy),
+                    "hard_limited" => Ok(PrebuildStatus::HardLimited),
+                    "validation_failed" => Ok(PrebuildStatus::ValidationFailed),
+                    other => Err(E::unknown_variant(other, NAMES)),
+                }
+            }
+        }
+        deserializer.deserialize_str(StatusVisitor)
+    }
+}
+
+impl From<PrebuildStatus> for domain::PrebuildStatus {
+    fn from(status: PrebuildStatus) -> Self {
+        match status {
+            PrebuildStatus::Healthy => domain::PrebuildStatus::Healthy,
+            PrebuildStatus::HardLimited => domain::PrebuildStatus::HardLimited,
+            PrebuildStatus::ValidationFailed => domain::PrebuildStatus::ValidationFailed,
+        }
+    }
 }
 
 /// A weekly schedule: while its cron matches `now` in the preset's timezone, it sets the target.
 #[derive(Clone, Debug, Deserialize, ToSchema)]
-#[schema(example = json!({"cron_expression": "* 9-18 * * 1-5", "desired_instances": 3}))]
+#[schema(example = json!({"cron_expression": "* 9-17 * * MON-FRI", "desired_instances": 3}))]
 pub struct Schedule {
-    /// Five fields, `* HOUR DAY-OF-MONTH MONTH DAY-OF-WEEK`; the minute must be `*`. Each field
-    /// is `*`, a number, a range `a-b`, or a comma list of those (hours 0–23, days 1–31, months
-    /// 1–12, days of week 0–6 with Sunday 0). `9-18` covers 09:00:00 through 18:59:59. An invalid
-    /// or overlapping set of schedules is set aside, not refused (see `schedule_error`).
-    #[schema(value_type = String, required = true, example = "* 9-18 * * 1-5")]
+    /// Any string; read as upstream Coder reads it, never refused. Alone, a schedule is five
+    /// fields `* HOUR DAY-OF-MONTH MONTH DAY-OF-WEEK` with the minute `*`, each field `*` or
+    /// `?`, a number, a name (`JAN`–`DEC`, `SUN`–`SAT`, any case), a range `a-b`, a step
+    /// (`*/2`, `1-9/2`, `3/4`), or a comma list of those (hours 0–23, days 1–31, months 1–12,
+    /// days of week 0–6, Sunday 0); one that does not parse is skipped and the others apply.
+    /// Beside other schedules, every pair is first compared with only numbers, ranges and lists
+    /// understood, in the fields the comparison reaches; a pair that overlaps, or a field it
+    /// cannot read, sets every schedule aside. `9-18` covers 09:00:00 through 18:59:59. Either
+    /// way `schedule_error` says which schedule and why.
+    #[schema(value_type = String, required = true, example = "* 9-17 * * MON-FRI")]
     pub cron_expression: Option<String>,
-    /// The target while the schedule matches: 0 to 2147483647.
-    #[schema(value_type = i32, minimum = 0, maximum = 2147483647, required = true)]
+    /// The target while the schedule matches: any int32, used as is (a negative target makes
+    /// every live prebuild extraneous).
+    #[schema(value_type = i32, minimum = -2147483648, maximum = 2147483647, required = true)]
     pub desired_instances: Option<Int32>,
     /// In a global snapshot, the preset the schedule belongs to (null: to none).
     #[schema(value_type = Option<Uuid>)]
@@ -59,11 +120,13 @@ pub struct Schedule {
 #[derive(Clone, Debug, Deserialize, ToSchema)]
 #[schema(example = json!({"preset_id": "3c1d9f0e-6b2a-4d8c-8e7f-5a4b3c2d1e0f", "count": 2}))]
 pub struct PendingRow {
-    /// The preset the jobs are for (null: none).
+    /// The preset the jobs are for (null: the preset whose id is the nil UUID, as upstream
+    /// compares a null, else none). A preset takes the first row naming it; later ones are
+    /// ignored (Coder's query gives one row per preset).
     #[schema(value_type = Option<Uuid>)]
     pub preset_id: Option<WireUuid>,
-    /// How many jobs: 0 to 2147483647; one preset's rows must add up to at most 2147483647.
-    #[schema(value_type = i32, minimum = 0, maximum = 2147483647, required = true)]
+    /// How many jobs: any int32; 0 or less cancels nothing.
+    #[schema(value_type = i32, minimum = -2147483648, maximum = 2147483647, required = true)]
     pub count: Option<Int32>,
 }
 
@@ -79,9 +142,9 @@ pub struct PresetSnapshotV2Fields {
     /// The preset's weekly schedules; absent or null: none.
     #[schema(value_type = Option<Vec<Schedule>>)]
     pub schedules: Option<Vec<Object<Schedule>>>,
-    /// Jobs of this preset queued but not started, on a non-active version (0 to 2147483647;
-    /// null or absent: 0). An inactive preset cancels them.
-    #[schema(value_type = Option<i32>, minimum = 0, maximum = 2147483647)]
+    /// Jobs of this preset queued but not started, on a non-active version (any int32; null or
+    /// absent: 0). An inactive preset cancels them when there are more than 0.
+    #[schema(value_type = Option<i32>, minimum = -2147483648, maximum = 2147483647)]
     pub pending_count: Option<Int32>,
     /// Whether the preset's last builds all failed up to the failure limit: it then creates
     /// nothing (null or absent: false).
@@ -94,10 +157,10 @@ pub struct GlobalSnapshotV2Fields {
     /// v2's fields of each preset row, in the order of v1's `presets`.
     #[schema(value_type = Option<Vec<PresetV2Fields>>)]
     pub presets: Option<Vec<Object<PresetV2Fields>>>,
-    /// Schedules; each belongs to the preset whose `id` is its `preset_id`.
+    /// Schedules; each belongs to the preset whose `id` is its `preset_id`, in list order.
     #[schema(value_type = Option<Vec<Schedule>>)]
     pub schedules: Option<Vec<Object<Schedule>>>,
-    /// Pending job counts; each belongs to the preset whose `id` is its `preset_id`.
+    /// Pending job counts; a preset takes the first row whose `preset_id` is its `id`.
     #[schema(value_type = Option<Vec<PendingRow>>)]
     pub pending: Option<Vec<Object<PendingRow>>>,
     /// IDs of hard-limited presets (IDs not among the presets are ignored).
@@ -128,11 +191,14 @@ pub struct StateV2 {
     pub scheduled_target: i32,
     /// Where `scheduled_target` came from.
     pub target_source: TargetSource,
-    /// Why the schedules were set aside (no or unknown timezone, an invalid or overlapping
-    /// schedule), or null.
+    /// Why schedules were set aside (no or unknown timezone, a pair that overlaps or that the
+    /// comparison cannot read) or skipped (one that does not parse alone, while the others
+    /// apply), naming each schedule by its index in the list sent; null when none was.
     pub schedule_error: Option<String>,
     /// Whether the preset is hard-limited (it then creates nothing).
     pub hard_limited: bool,
+    /// Whether the preset's `prebuild_status` is `validation_failed` (it then creates nothing).
+    pub validation_failed: bool,
 }
 
 /// Cancel queued jobs of an inactive preset.
@@ -160,15 +226,9 @@ pub enum CancelPendingTag {
 }
 
 /// One action of a v2 decision: v1's three shapes and `cancel_pending`, told apart by
-/// `action_type`.
-#[derive(Clone, Debug, Serialize, ToSchema, PartialEq, Eq)]
+/// `action_type`. Its schema is [`action_union`]'s.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 #[serde(untagged)]
-#[schema(discriminator(property_name = "action_type", mapping(
-    ("create" = "#/components/schemas/CreateAction"),
-    ("delete" = "#/components/schemas/DeleteAction"),
-    ("backoff" = "#/components/schemas/BackoffAction"),
-    ("cancel_pending" = "#/components/schemas/CancelPendingAction"),
-)))]
 pub enum ActionV2 {
     /// Create prebuilds.
     Create(CreateAction),
@@ -180,14 +240,45 @@ pub enum ActionV2 {
     CancelPending(CancelPendingAction),
 }
 
+impl PartialSchema for ActionV2 {
+    fn schema() -> RefOr<Schema> {
+        action_union(
+            "One action of a v2 decision: v1's three shapes and `cancel_pending`, told apart by \
+             `action_type`.",
+            &[
+                ("create", "CreateAction"),
+                ("delete", "DeleteAction"),
+                ("backoff", "BackoffAction"),
+                ("cancel_pending", "CancelPendingAction"),
+            ],
+        )
+    }
+}
+
+impl ToSchema for ActionV2 {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        ReconciliationActions::schemas(schemas);
+        schemas.push((
+            CancelPendingAction::name().into(),
+            CancelPendingAction::schema(),
+        ));
+    }
+}
+
 impl ActionV2 {
     /// The `action_type`.
     pub fn action_type(&self) -> &'static str {
+        self.counts().action_type
+    }
+
+    /// What the action asks for.
+    pub fn counts(&self) -> ActionCounts {
+        let counts = ActionCounts::new;
         match self {
-            ActionV2::Create(_) => "create",
-            ActionV2::Delete(_) => "delete",
-            ActionV2::Backoff(_) => "backoff",
-            ActionV2::CancelPending(_) => "cancel_pending",
+            ActionV2::Create(action) => counts("create", action.create, 0),
+            ActionV2::Delete(action) => counts("delete", 0, action.delete_ids.len()),
+            ActionV2::Backoff(_) => counts("backoff", 0, 0),
+            ActionV2::CancelPending(_) => counts("cancel_pending", 0, 0),
         }
     }
 }
@@ -264,7 +355,7 @@ fn decision_v2_example() -> serde_json::Value {
             "actual": 2, "desired": 3, "eligible": 1, "extraneous": 0,
             "starting": 1, "stopping": 0, "deleting": 0,
             "expired": 1, "scheduled_target": 3, "target_source": "schedule",
-            "schedule_error": null, "hard_limited": false
+            "schedule_error": null, "hard_limited": false, "validation_failed": false
         },
         "actions": [
             {"action_type": "delete", "delete_ids": ["5b0c2f5e-7d53-4a4e-9d3c-1f2e3d4c5b6a"]},
@@ -290,7 +381,7 @@ fn global_decision_v2_example() -> serde_json::Value {
                     "actual": 1, "desired": 3, "eligible": 1, "extraneous": 0,
                     "starting": 0, "stopping": 0, "deleting": 0,
                     "expired": 0, "scheduled_target": 3, "target_source": "schedule",
-                    "schedule_error": null, "hard_limited": false
+                    "schedule_error": null, "hard_limited": false, "validation_failed": false
                 },
                 "actions": [{"action_type": "create", "create": 2}],
                 "noop": false,
@@ -305,7 +396,7 @@ fn global_decision_v2_example() -> serde_json::Value {
                     "actual": 1, "desired": 0, "eligible": 0, "extraneous": 0,
                     "starting": 0, "stopping": 0, "deleting": 0,
                     "expired": 0, "scheduled_target": 3, "target_source": "default",
-                    "schedule_error": null, "hard_limited": false
+                    "schedule_error": null, "hard_limited": false, "validation_failed": false
                 },
                 "actions": [
                     {"action_type": "cancel_pending", "count": 2},
@@ -322,21 +413,79 @@ fn global_decision_v2_example() -> serde_json::Value {
     })
 }
 
-/// One preset's rows for v2: a v1 [`crate::codec::model::PresetSnapshot`] and v2's fields.
+// The v2 bodies are read as a v1 body plus v2's fields (`model::*V2Fields`), but documented as
+// one self-contained object each: an `allOf` of the two would define `preset` (or `presets`)
+// twice with different types, which client generators cannot merge (openapi-python-client
+// drops the operation; openapi-generator's Go types `preset` as v2's fields only, so a client
+// would post a preset without its id).
+
+/// `base`'s object schema with `more`'s properties after its own (a property both define keeps
+/// `base`'s) and both `required` lists.
+fn merged(base: RefOr<Schema>, more: RefOr<Schema>) -> schema::Object {
+    let (RefOr::T(Schema::Object(mut object)), RefOr::T(Schema::Object(more))) = (base, more)
+    else {
+        unreachable!("the v1 and v2 body types derive object schemas")
+    };
+    for (name, property) in more.properties {
+        object.properties.entry(name).or_insert(property);
+    }
+    object.required.extend(more.required);
+    object
+}
+
+/// A reference to the schema `name`, described.
+fn described_ref(name: &str, description: &str) -> RefOr<Schema> {
+    let mut reference = Ref::from_schema_name(name);
+    reference.description = description.into();
+    RefOr::Ref(reference)
+}
+
+/// A v2 preset row: v1's [`Preset`] fields and v2's [`PresetV2Fields`] in one object.
+pub struct PresetV2;
+
+impl PartialSchema for PresetV2 {
+    fn schema() -> RefOr<Schema> {
+        let mut preset = merged(Preset::schema(), PresetV2Fields::schema());
+        preset.description = Some(
+            "A preset row for v2 (Coder's `GetTemplatePresetsWithPrebuildsRow`): every field of \
+             v1's Preset, plus ttl, last_invalidated_at, scheduling_timezone and prebuild_status."
+                .into(),
+        );
+        preset.example = Some(crate::codec::examples::v2_preset_snapshot()["preset"].clone());
+        preset.into()
+    }
+}
+
+impl ToSchema for PresetV2 {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("PresetV2")
+    }
+}
+
+/// One preset's rows for v2: a v1 [`PresetSnapshot`] with a [`PresetV2`] and v2's fields.
 pub struct PresetSnapshotV2;
 
 impl PartialSchema for PresetSnapshotV2 {
     fn schema() -> RefOr<Schema> {
-        AllOfBuilder::new()
-            .item(Ref::from_schema_name("PresetSnapshot"))
-            .item(Ref::from_schema_name("PresetSnapshotV2Fields"))
-            .description(Some(
-                "One preset's rows for v2: everything a v1 PresetSnapshot holds (the Go-native \
-                 spellings included), plus ttl, last_invalidated_at and scheduling_timezone on \
-                 the preset, and schedules, pending_count and is_hard_limited beside it.",
-            ))
-            .examples([crate::codec::examples::v2_preset_snapshot()])
-            .into()
+        let mut snapshot = merged(PresetSnapshot::schema(), PresetSnapshotV2Fields::schema());
+        snapshot.properties.insert(
+            "preset".into(),
+            described_ref(
+                "PresetV2",
+                "The preset row, with v2's fields (Go-native key: `Preset`).",
+            ),
+        );
+        snapshot.description = Some(
+            "One preset's rows for v2: everything a v1 PresetSnapshot holds (the Go-native \
+             spellings included, with v1's checks on v1's fields), with v2's fields on the preset \
+             (PresetV2), plus schedules, pending_count and is_hard_limited beside it. v2's own \
+             values are never refused: they are decided as upstream Coder decides them. Unknown \
+             fields are ignored."
+                .into(),
+        );
+        snapshot.example = None;
+        snapshot.examples = vec![crate::codec::examples::v2_preset_snapshot()];
+        snapshot.into()
     }
 }
 
@@ -346,21 +495,33 @@ impl ToSchema for PresetSnapshotV2 {
     }
 }
 
-/// Every preset's rows for v2: a v1 [`crate::codec::model::GlobalSnapshot`] and v2's lists.
+/// Every preset's rows for v2: a v1 [`GlobalSnapshot`] with [`PresetV2`]s and v2's lists.
 pub struct GlobalSnapshotV2;
 
 impl PartialSchema for GlobalSnapshotV2 {
     fn schema() -> RefOr<Schema> {
-        AllOfBuilder::new()
-            .item(Ref::from_schema_name("GlobalSnapshot"))
-            .item(Ref::from_schema_name("GlobalSnapshotV2Fields"))
-            .description(Some(
-                "Every preset's rows for v2: everything a v1 GlobalSnapshot holds, with v2's \
-                 preset fields on each preset, plus schedules (with preset_id), pending rows and \
-                 hard_limited preset ids, split per preset like v1's rows.",
-            ))
-            .examples([crate::codec::examples::v2_global_snapshot()])
-            .into()
+        let mut snapshot = merged(GlobalSnapshot::schema(), GlobalSnapshotV2Fields::schema());
+        snapshot.properties.insert(
+            "presets".into(),
+            ArrayBuilder::new()
+                .items(Ref::from_schema_name("PresetV2"))
+                .description(Some(
+                    "The preset rows, with v2's fields; decisions come back in this order.",
+                ))
+                .into(),
+        );
+        snapshot.description = Some(
+            "Every preset's rows for v2: everything a v1 GlobalSnapshot holds, with v2's fields \
+             on each preset (PresetV2), plus schedules (with preset_id), pending rows and \
+             hard_limited preset ids, split per preset as upstream Coder splits them (an \
+             in_progress or pending row whose preset_id is null belongs to the preset whose id is \
+             the nil UUID, as upstream compares it). No v2 value of one preset is refused, so one \
+             row never takes away the others' decisions. Unknown fields are ignored."
+                .into(),
+        );
+        snapshot.example = None;
+        snapshot.examples = vec![crate::codec::examples::v2_global_snapshot()];
+        snapshot.into()
     }
 }
 

@@ -5,18 +5,18 @@
 use super::model;
 use crate::codec::json::parse_json;
 use crate::codec::model::explanation;
-use crate::codec::pipeline::{DecisionInputs, Explain, new_decision_id, parse_preset_rows};
+use crate::codec::pipeline::{DecisionInputs, new_decision_id, parse_preset_rows, trace};
 use crate::codec::problem::{FieldError, Problem};
-use crate::codec::read::{self, Keys, MAX_FIELD_ERRORS, require};
+use crate::codec::read::{self, MAX_FIELD_ERRORS, require, snapshot_problem};
 use crate::codec::wire::{GoDurationText, Object, Rfc3339};
-use crate::domain::v2::{self as domain, FieldV2, SnapshotErrorV2};
+use crate::domain::v2 as domain;
 use crate::domain::{self as v1, Explanation};
 
 /// `POST /v2/presets/reconcile`.
 pub fn reconcile(
     body: &[u8],
     inputs: DecisionInputs,
-    explain: Explain,
+    explain: bool,
 ) -> Result<model::DecisionV2, Problem> {
     let (rows, keys) = parse_preset_rows(body)?;
     let Object(more): Object<model::PresetSnapshotV2Fields> = parse_json(body)?;
@@ -37,22 +37,20 @@ pub fn reconcile(
         pending_count: more.pending_count.map_or(0, |count| count.0),
         is_hard_limited: more.is_hard_limited.unwrap_or(false),
     };
-    let problem = |error: SnapshotErrorV2| snapshot_problem(&error, &keys);
+    let problem = |error| snapshot_problem(&error, &keys);
     let snapshot = domain::PresetSnapshotV2::new(rows).map_err(problem)?;
-    let decided = explain
-        .choose(
-            || snapshot.decide(inputs.now, inputs.backoff_interval),
-            || snapshot.decide_explained(inputs.now, inputs.backoff_interval),
-        )
+    let mut explanation = trace(explain);
+    let decision = snapshot
+        .decide(inputs.now, inputs.backoff_interval, &mut explanation)
         .map_err(problem)?;
-    Ok(decision_answer(decided, inputs))
+    Ok(decision_answer(decision, explanation, inputs))
 }
 
 /// `POST /v2/global/reconcile`.
 pub fn reconcile_global(
     body: &[u8],
     inputs: DecisionInputs,
-    explain: Explain,
+    explain: bool,
 ) -> Result<model::GlobalDecisionV2, Problem> {
     decide_global(read_global(body)?, inputs, explain)
 }
@@ -62,7 +60,7 @@ pub fn reconcile_global(
 /// in between.
 pub struct GlobalReadV2 {
     rows: domain::GlobalRowsV2,
-    keys: Keys,
+    keys: read::Keys,
 }
 
 /// Reads the body of `POST /v2/global/reconcile` into its rows (a 400 or 422 when it is not a
@@ -125,28 +123,17 @@ pub fn read_global(body: &[u8]) -> Result<GlobalReadV2, Problem> {
 pub fn decide_global(
     read: GlobalReadV2,
     inputs: DecisionInputs,
-    explain: Explain,
+    explain: bool,
 ) -> Result<model::GlobalDecisionV2, Problem> {
     let GlobalReadV2 { rows, keys } = read;
-    let problem = |error: SnapshotErrorV2| snapshot_problem(&error, &keys);
+    let problem = |error| snapshot_problem(&error, &keys);
     let global = domain::GlobalSnapshotV2::new(rows).map_err(problem)?;
-    let decisions = if explain.0 {
-        let explained = global
-            .decide_explained(inputs.now, inputs.backoff_interval)
-            .map_err(problem)?;
-        explained
-            .into_iter()
-            .map(|(d, e)| decision_answer((d, Some(e)), inputs))
-            .collect()
-    } else {
-        let decided = global
-            .decide(inputs.now, inputs.backoff_interval)
-            .map_err(problem)?;
-        decided
-            .into_iter()
-            .map(|d| decision_answer((d, None), inputs))
-            .collect()
-    };
+    let decisions = global
+        .decide(inputs.now, inputs.backoff_interval, explain)
+        .map_err(problem)?
+        .into_iter()
+        .map(|(decision, explanation)| decision_answer(decision, explanation, inputs))
+        .collect();
     Ok(model::GlobalDecisionV2 {
         decision_id: new_decision_id(),
         decisions,
@@ -161,6 +148,9 @@ fn preset_v2(preset: v1::Preset, fields: model::PresetV2Fields) -> domain::Prese
         ttl: fields.ttl.map(|ttl| ttl.0),
         last_invalidated_at: fields.last_invalidated_at.map(|at| at.0),
         scheduling_timezone: fields.scheduling_timezone,
+        prebuild_status: fields
+            .prebuild_status
+            .map_or_else(Default::default, Into::into),
     }
 }
 
@@ -183,26 +173,9 @@ fn schedule_rows(
         .collect()
 }
 
-/// The pointer of a v2 field in the body as sent.
-fn pointer(field: FieldV2, keys: &Keys) -> String {
-    match field {
-        FieldV2::Seed(field) => keys.pointer(field),
-        FieldV2::Ttl { preset } => format!("{}/ttl", keys.preset_pointer(preset)),
-        FieldV2::ScheduleDesiredInstances { row } => format!("/schedules/{row}/desired_instances"),
-        FieldV2::PendingCount => "/pending_count".to_owned(),
-        FieldV2::PendingRowCount { row } => format!("/pending/{row}/count"),
-    }
-}
-
-fn snapshot_problem(error: &SnapshotErrorV2, keys: &Keys) -> Problem {
-    Problem::invalid_body(vec![FieldError::at(
-        pointer(error.field(), keys),
-        error.to_string(),
-    )])
-}
-
 fn decision_answer(
-    (decision, explained): (domain::DecisionV2, Option<Explanation>),
+    decision: domain::DecisionV2,
+    explained: Option<Explanation>,
     inputs: DecisionInputs,
 ) -> model::DecisionV2 {
     let state = decision.state;
@@ -212,7 +185,7 @@ fn decision_answer(
         noop: decision.actions.is_empty(),
         can_skip: decision.can_skip,
         state: model::StateV2 {
-            counts: state.v1_fields().into(),
+            counts: state.counts.into(),
             expired: state.expired,
             scheduled_target: state.scheduled_target,
             target_source: match state.target_source {
@@ -221,6 +194,7 @@ fn decision_answer(
             },
             schedule_error: state.schedule_error,
             hard_limited: state.hard_limited,
+            validation_failed: state.validation_failed,
         },
         actions: decision
             .actions

@@ -1,15 +1,23 @@
-//! The weekly cron subset of the v2 contract: `* HOUR DAY-OF-MONTH MONTH DAY-OF-WEEK`.
+//! One schedule's cron expression, read and matched exactly as upstream Coder reads one schedule.
 //!
-//! Our own small parser, because no cron crate has these semantics exactly: the minute must be
-//! `*` (a schedule names whole hours), an hour range covers every second of its last hour
-//! (`9-18` is 09:00:00 through 18:59:59, where Coder's `IsWithinRange` is off by a minute at both
-//! ends), day of week 7 is refused rather than read as Sunday, and steps and names are refused.
-//! Matching and overlap follow `coderd/schedule/cron` as the contract states them.
+//! Upstream hands each schedule to `cron.TimeRange` (coderd/schedule/cron), which checks that the
+//! expression has five fields with the minute written `*`, then parses it with robfig/cron v3's
+//! standard parser: in every field `*` or `?` (the whole range), a number, a name (`JAN`–`DEC`,
+//! `SUN`–`SAT`, in any case), a range `a-b`, a step `a-b/n`, `*/n` or `a/n` (from `a` to the
+//! field's end), and comma lists of those. This module is that parser, quirks included, in our
+//! own code; [`super::set_check`] is the other reading upstream makes, of the whole set.
+//!
+//! Matching is `IsWithinRange`: the minute `now` falls in (cut in absolute time, as Go's
+//! `Truncate` does) is read on the wall clock of the zone, and matches when its month, day and
+//! hour are in the expression's sets. `9-18` therefore covers 09:00:00 through 18:59:59 exactly.
 
 use std::fmt;
 
-use chrono::{Datelike, Timelike};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Timelike, Utc};
+use chrono_tz::Tz;
 use thiserror::Error;
+
+use crate::domain::go_time::Timestamp;
 
 /// One of the five fields of an expression, in the order they are written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -20,9 +28,9 @@ pub enum CronField {
     Hour,
     /// Days of the month 1–31.
     DayOfMonth,
-    /// Months 1–12.
+    /// Months 1–12, or `JAN`–`DEC`.
     Month,
-    /// Days of the week 0–6, Sunday 0.
+    /// Days of the week 0–6 (Sunday 0; 7 is out of range), or `SUN`–`SAT`.
     DayOfWeek,
 }
 
@@ -36,15 +44,44 @@ impl CronField {
         CronField::DayOfWeek,
     ];
 
-    /// The least and greatest value the field accepts.
-    pub fn bounds(self) -> (u32, u32) {
+    /// The least and greatest value robfig/cron accepts in the field.
+    pub fn bounds(self) -> (u64, u64) {
         match self {
             CronField::Minute => (0, 59),
             CronField::Hour => (0, 23),
             CronField::DayOfMonth => (1, 31),
             CronField::Month => (1, 12),
-            // Deliberate: 7 is not Sunday here, as the contract says.
             CronField::DayOfWeek => (0, 6),
+        }
+    }
+
+    /// The names the field accepts besides numbers, lower case, each with its value.
+    fn names(self) -> &'static [(&'static str, u64)] {
+        match self {
+            CronField::Month => &[
+                ("jan", 1),
+                ("feb", 2),
+                ("mar", 3),
+                ("apr", 4),
+                ("may", 5),
+                ("jun", 6),
+                ("jul", 7),
+                ("aug", 8),
+                ("sep", 9),
+                ("oct", 10),
+                ("nov", 11),
+                ("dec", 12),
+            ],
+            CronField::DayOfWeek => &[
+                ("sun", 0),
+                ("mon", 1),
+                ("tue", 2),
+                ("wed", 3),
+                ("thu", 4),
+                ("fri", 5),
+                ("sat", 6),
+            ],
+            CronField::Minute | CronField::Hour | CronField::DayOfMonth => &[],
         }
     }
 
@@ -66,113 +103,133 @@ impl fmt::Display for CronField {
     }
 }
 
-/// Why a string is not an expression of the subset.
+/// Why upstream's `cron.TimeRange` refuses an expression. The texts are ours; which expressions
+/// are refused is upstream's.
 #[derive(Clone, Debug, Error, PartialEq, Eq)]
 pub enum CronError {
-    /// Not five whitespace-separated fields (a `CRON_TZ=` prefix counts as a sixth).
+    /// Not five whitespace-separated fields.
     #[error("expected 5 fields (* HOUR DAY-OF-MONTH MONTH DAY-OF-WEEK), found {found}")]
     FieldCount {
         /// How many fields the expression has.
         found: usize,
     },
-    /// The minute is something other than `*`: schedules name whole hours.
+    /// The minute is something other than `*`: a schedule names whole hours.
     #[error("the minute must be `*`, got `{text}`")]
     MinuteNotStar {
         /// The minute field as written.
         text: String,
     },
-    /// A step such as `*/5` or `1-10/2`.
-    #[error("{field}: steps like `{text}` are not supported")]
-    Step {
+    /// A part that is neither a number nor one of the field's names.
+    #[error("{field}: `{text}` is not a number{names}", names = names_hint(*field))]
+    NotANumber {
+        /// The field the part is in.
+        field: CronField,
+        /// The part as written.
+        text: String,
+    },
+    /// A step below zero, such as `*/-1`.
+    #[error("{field}: the step `{text}` is negative")]
+    NegativeStep {
         /// The field the step is in.
         field: CronField,
-        /// The list item with the step.
+        /// The step as written.
         text: String,
     },
-    /// A list with an empty item, such as `1,,2` or `1,`.
-    #[error("{field}: `{text}` has an empty list item")]
-    EmptyItem {
-        /// The field the list is in.
-        field: CronField,
-        /// The whole field as written.
-        text: String,
-    },
-    /// An item that is not `*`, a number or a range; names such as `MON` land here.
-    #[error("{field}: `{text}` is not a number (names are not supported)")]
-    NotANumber {
-        /// The field the item is in.
-        field: CronField,
-        /// The part that is not a number.
-        text: String,
-    },
-    /// A dash without a number on each side, such as `5-`, `-5` or `1-2-3`.
-    #[error("{field}: `{text}` is not a range `a-b`")]
-    MalformedRange {
+    /// More than one `-` in a range, such as `1-2-3`.
+    #[error("{field}: `{text}` has more than one `-`")]
+    TooManyHyphens {
         /// The field the range is in.
         field: CronField,
         /// The list item as written.
         text: String,
     },
-    /// A number outside the field's bounds.
-    #[error("{field}: {text} is out of range {min}-{max}")]
-    OutOfRange {
-        /// The field the number is in.
+    /// More than one `/` in a list item, such as `*/2/3`.
+    #[error("{field}: `{text}` has more than one `/`")]
+    TooManySlashes {
+        /// The field the item is in.
         field: CronField,
-        /// The number as written (it may not fit any integer type).
+        /// The list item as written.
         text: String,
-        /// The field's least value.
-        min: u32,
-        /// The field's greatest value.
-        max: u32,
     },
-    /// A range whose start is after its end, such as `5-3`; ranges do not wrap around.
-    #[error("{field}: range {start}-{end} ends before it starts")]
-    ReversedRange {
-        /// The field the range is in.
+    /// A range starting below the field's least value, such as a day of month 0.
+    #[error("{field}: `{text}` starts at {start}, below {min}")]
+    BelowMinimum {
+        /// The field the item is in.
         field: CronField,
-        /// The range's first value.
-        start: u32,
-        /// The range's last value.
-        end: u32,
+        /// The list item as written.
+        text: String,
+        /// Where it starts.
+        start: u64,
+        /// The field's least value.
+        min: u64,
+    },
+    /// A range ending above the field's greatest value, such as an hour 24 or a day of week 7.
+    #[error("{field}: `{text}` ends at {end}, above {max}")]
+    AboveMaximum {
+        /// The field the item is in.
+        field: CronField,
+        /// The list item as written.
+        text: String,
+        /// Where it ends.
+        end: u64,
+        /// The field's greatest value.
+        max: u64,
+    },
+    /// A range whose start is after its end, such as `5-3` or `FRI-MON`; ranges do not wrap.
+    #[error("{field}: `{text}` starts at {start}, after its end {end}")]
+    Reversed {
+        /// The field the item is in.
+        field: CronField,
+        /// The list item as written.
+        text: String,
+        /// Where it starts.
+        start: u64,
+        /// Where it ends.
+        end: u64,
+    },
+    /// A step of 0, such as `*/0`.
+    #[error("{field}: the step in `{text}` must be above 0")]
+    ZeroStep {
+        /// The field the item is in.
+        field: CronField,
+        /// The list item as written.
+        text: String,
     },
 }
 
-/// The values one field allows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct ValueSet {
-    /// Bit `v` is set when value `v` is allowed (every bound is below 32).
-    bits: u32,
-    /// Whether the field was written `*` (alone or as a list item): unrestricted, which is what
-    /// the day-of-month/day-of-week rules ask, whatever the set of values.
-    star: bool,
-}
-
-impl ValueSet {
-    fn contains(self, value: u32) -> bool {
-        value < 32 && self.bits & (1 << value) != 0
-    }
-
-    fn intersects(self, other: ValueSet) -> bool {
-        self.bits & other.bits != 0
+fn names_hint(field: CronField) -> &'static str {
+    match field {
+        CronField::Month => " or a month name (JAN-DEC)",
+        CronField::DayOfWeek => " or a day name (SUN-SAT)",
+        CronField::Minute | CronField::Hour | CronField::DayOfMonth => "",
     }
 }
 
-/// A parsed expression: when a weekly schedule is in force.
+/// robfig/cron's marker, in a field's bit set, that the field was written `*` or `?` (a list item
+/// of either, without a step above 1): the field is then unrestricted for the day rule.
+const STAR_BIT: u64 = 1 << 63;
+
+/// A parsed expression: the values each field allows, as robfig/cron's bit sets (bit `v` for
+/// value `v`, and [`STAR_BIT`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CronSchedule {
-    hours: ValueSet,
-    days_of_month: ValueSet,
-    months: ValueSet,
-    days_of_week: ValueSet,
+    hours: u64,
+    days_of_month: u64,
+    months: u64,
+    days_of_week: u64,
 }
 
 impl CronSchedule {
-    /// Parses `* HOUR DAY-OF-MONTH MONTH DAY-OF-WEEK`.
+    /// Parses an expression as upstream's `cron.TimeRange` does.
     ///
-    /// Fields are separated by any run of whitespace, and leading or trailing whitespace is
-    /// ignored, as Go's `strings.Fields` (and so Coder's parser) splits them. Each field is `*`,
-    /// a number, a range `a-b` with `a <= b`, or a comma list of those with no empty items or
-    /// spaces; numbers are ASCII digits (leading zeros allowed). The minute must be `*` exactly.
+    /// Fields are separated by any run of whitespace (Go's `strings.Fields`). There must be
+    /// five, the minute written `*` exactly; then hour, day of month, month and day of week are
+    /// parsed in that order and the first fault is the error. In each field, comma-separated
+    /// items (empty ones are skipped, so `1,,2` is `1,2` and `,` allows nothing) are each `*`
+    /// or `?` (anything after a `-` is then ignored), a number or name, or a range `a-b`,
+    /// optionally followed by `/step`; `a/step` runs from `a` to the field's end. Numbers are
+    /// Go's `strconv.Atoi`: an optional sign, then digits (leading zeros allowed). Names are
+    /// matched after Go's `strings.ToLower`.
     pub fn parse(expression: &str) -> Result<Self, CronError> {
         let fields: Vec<&str> = expression.split_whitespace().collect();
         let [minute, hour, day_of_month, month, day_of_week] = fields[..] else {
@@ -193,107 +250,255 @@ impl CronSchedule {
         })
     }
 
-    /// Whether the schedule is in force at a local wall-clock time (already in the schedule's
-    /// timezone): hour and month in their sets, and the day in its sets. When both day fields
-    /// are restricted (neither is `*`), either one matching is enough, as in every cron since
-    /// Vixie's; otherwise both must match (a `*` field always does).
-    pub fn matches<T: Datelike + Timelike>(&self, local: &T) -> bool {
-        let day_of_month = self.days_of_month.contains(local.day());
-        let day_of_week = self
-            .days_of_week
-            .contains(local.weekday().num_days_from_sunday());
-        let day = if self.days_of_month.star || self.days_of_week.star {
+    /// Whether the schedule is in force at `now` in `timezone`, as upstream's `IsWithinRange`
+    /// answers: robfig's search for the next activation, started one second before the minute
+    /// `now` falls in, lands exactly on that minute.
+    ///
+    /// That is the wall-clock month, day and hour of the minute in the zone, with three
+    /// consequences of the search kept: the minute is cut in absolute time, so in a zone whose
+    /// offset has seconds (local mean times before standard time) the local second is never 0
+    /// and nothing matches; across a DST change the local hour at that instant counts (a
+    /// skipped hour never matches, a repeated one matches twice); and in the first minute of
+    /// year 1 (UTC), Go's zero time, a schedule the search cannot find within its five-year
+    /// limit matches, because the search's "not found" answer is that very instant.
+    pub fn is_within_range(&self, now: Timestamp, timezone: &Tz) -> bool {
+        let seconds = now.as_datetime().timestamp();
+        let minute = DateTime::<Utc>::from_timestamp(seconds.div_euclid(60) * 60, 0)
+            .expect("a Timestamp's minute is a valid instant");
+        let local = minute.with_timezone(timezone);
+        if self.matches_fields(&local) {
+            // A local second other than 0: the search moves on to the next whole local minute.
+            return local.second() == 0;
+        }
+        minute == go_zero_time() && !self.matches_within_search_limit(&local)
+    }
+
+    /// Whether month, day and hour are in the sets. The day follows robfig/cron: when either
+    /// day field is unrestricted (written `*` or `?`), both must match (the unrestricted one
+    /// always does); when both are restricted, either one matching is enough.
+    fn matches_fields<T: Datelike + Timelike>(&self, local: &T) -> bool {
+        has(self.months, local.month()) && self.day_matches(local) && has(self.hours, local.hour())
+    }
+
+    fn day_matches<T: Datelike>(&self, local: &T) -> bool {
+        let day_of_month = has(self.days_of_month, local.day());
+        let day_of_week = has(self.days_of_week, local.weekday().num_days_from_sunday());
+        if (self.days_of_month | self.days_of_week) & STAR_BIT != 0 {
             day_of_month && day_of_week
         } else {
             day_of_month || day_of_week
-        };
-        day && self.hours.contains(local.hour()) && self.months.contains(local.month())
+        }
     }
 
-    /// Whether two schedules overlap, as the contract (and Coder's `SchedulesOverlap`) states:
-    /// months, hours and days all intersect, days compared as follows. If either day of month is
-    /// `*`, compare days of week; else if either day of week is `*`, compare days of month;
-    /// else the days overlap when either pair intersects.
-    ///
-    /// This is a check on the expressions, not on the calendar: two schedules may both match
-    /// a time without overlapping (`* 9 1 * 1` and `* 9 2 * 2` on Monday the 2nd), and then the
-    /// first listed wins.
-    pub fn overlaps(&self, other: &CronSchedule) -> bool {
-        let days = if self.days_of_month.star || other.days_of_month.star {
-            self.days_of_week.intersects(other.days_of_week)
-        } else if self.days_of_week.star || other.days_of_week.star {
-            self.days_of_month.intersects(other.days_of_month)
-        } else {
-            self.days_of_month.intersects(other.days_of_month)
-                || self.days_of_week.intersects(other.days_of_week)
-        };
-        days && self.months.intersects(other.months) && self.hours.intersects(other.hours)
+    /// Whether robfig's search, starting at `start` (which does not match), finds a later hour
+    /// that matches before its limit: the end of the fifth local year after `start`'s. Only
+    /// asked about Go's zero time, whose zones have no DST, so wall-clock hours are walked.
+    fn matches_within_search_limit(&self, start: &DateTime<Tz>) -> bool {
+        let last_day = NaiveDate::from_ymd_opt(start.year() + 5, 12, 31)
+            .expect("year 6 or earlier has a 31 December");
+        let mut day = start.date_naive();
+        let mut first_hour = start.hour() + 1;
+        while day <= last_day {
+            if has(self.months, day.month())
+                && self.day_matches(&day)
+                && (first_hour..24).any(|hour| has(self.hours, hour))
+            {
+                return true;
+            }
+            first_hour = 0;
+            day += Duration::days(1);
+        }
+        false
     }
 }
 
-/// Parses one field: `*`, a number, a range, or a comma list of those.
-fn parse_field(field: CronField, text: &str) -> Result<ValueSet, CronError> {
+/// Go's zero `time.Time`: 0001-01-01T00:00:00Z, which robfig's search answers when it finds
+/// nothing.
+fn go_zero_time() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(1, 1, 1, 0, 0, 0)
+        .single()
+        .expect("year 1 is in chrono's range")
+}
+
+fn has(bits: u64, value: u32) -> bool {
+    bits & (1 << value) != 0
+}
+
+/// robfig's `getField`: the union of the comma-separated items, empty items skipped.
+fn parse_field(field: CronField, text: &str) -> Result<u64, CronError> {
+    text.split(',')
+        .filter(|item| !item.is_empty())
+        .try_fold(0, |bits, item| Ok(bits | parse_item(field, item)?))
+}
+
+/// robfig's `getRange`: one list item, `*`/`?`, a number or name, or a range, with an optional
+/// step.
+fn parse_item(field: CronField, item: &str) -> Result<u64, CronError> {
     let (min, max) = field.bounds();
-    let mut set = ValueSet {
-        bits: 0,
-        star: false,
-    };
-    for item in text.split(',') {
-        if item.is_empty() {
-            return Err(CronError::EmptyItem {
-                field,
-                text: text.to_owned(),
-            });
-        }
-        if item.contains('/') {
-            return Err(CronError::Step {
-                field,
-                text: item.to_owned(),
-            });
-        }
-        let (start, end) = if item == "*" {
-            set.star = true;
-            (min, max)
-        } else if let Some((start, end)) = item.split_once('-') {
-            if start.is_empty() || end.is_empty() || end.contains('-') {
-                return Err(CronError::MalformedRange {
+    let error_text = || item.to_owned();
+    let mut slashes = item.split('/');
+    let range = slashes.next().unwrap_or_default();
+    let step_text = slashes.next();
+    let mut hyphens = range.split('-');
+    let low = hyphens.next().unwrap_or_default();
+    let high = hyphens.next();
+    let single = high.is_none();
+    let (start, mut end, mut star) = if low == "*" || low == "?" {
+        // Whatever follows a `-` here is ignored, as robfig/cron does.
+        (min, max, true)
+    } else {
+        let start = parse_int_or_name(field, low)?;
+        let end = match high {
+            None => start,
+            Some(high) if hyphens.next().is_none() => parse_int_or_name(field, high)?,
+            Some(_) => {
+                return Err(CronError::TooManyHyphens {
                     field,
-                    text: item.to_owned(),
+                    text: error_text(),
                 });
             }
-            let (start, end) = (parse_value(field, start)?, parse_value(field, end)?);
-            if start > end {
-                return Err(CronError::ReversedRange { field, start, end });
-            }
-            (start, end)
-        } else {
-            let value = parse_value(field, item)?;
-            (value, value)
         };
-        for value in start..=end {
-            set.bits |= 1 << value;
+        (start, end, false)
+    };
+    let step = match step_text {
+        None => 1,
+        Some(_) if slashes.next().is_some() => {
+            return Err(CronError::TooManySlashes {
+                field,
+                text: error_text(),
+            });
         }
-    }
-    Ok(set)
-}
-
-/// Parses a number of ASCII digits and checks it against the field's bounds.
-fn parse_value(field: CronField, text: &str) -> Result<u32, CronError> {
-    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(CronError::NotANumber {
+        Some(text) => {
+            let step = parse_int(field, text)?;
+            if single {
+                // `a/n` runs from `a` to the field's end.
+                end = max;
+            }
+            if step > 1 {
+                star = false;
+            }
+            step
+        }
+    };
+    if start < min {
+        return Err(CronError::BelowMinimum {
             field,
-            text: text.to_owned(),
+            text: error_text(),
+            start,
+            min,
         });
     }
-    let (min, max) = field.bounds();
-    // Too many digits for u32 is out of range too; the message keeps the text as written.
-    match text.parse::<u32>() {
-        Ok(value) if (min..=max).contains(&value) => Ok(value),
-        _ => Err(CronError::OutOfRange {
+    if end > max {
+        return Err(CronError::AboveMaximum {
+            field,
+            text: error_text(),
+            end,
+            max,
+        });
+    }
+    if start > end {
+        return Err(CronError::Reversed {
+            field,
+            text: error_text(),
+            start,
+            end,
+        });
+    }
+    if step == 0 {
+        return Err(CronError::ZeroStep {
+            field,
+            text: error_text(),
+        });
+    }
+    // Every bound is at most 59, so the shifts and the walk stay inside the u64.
+    let bits = (start..=end)
+        .step_by(usize::try_from(step).unwrap_or(usize::MAX))
+        .fold(0, |bits, value| bits | 1 << value);
+    Ok(if star { bits | STAR_BIT } else { bits })
+}
+
+/// robfig's `parseIntOrName`: one of the field's names after Go's `strings.ToLower`, else a
+/// number.
+fn parse_int_or_name(field: CronField, text: &str) -> Result<u64, CronError> {
+    match field
+        .names()
+        .iter()
+        .find(|(name, _)| go_lower_equals(text, name))
+    {
+        Some(&(_, value)) => Ok(value),
+        None => parse_int(field, text),
+    }
+}
+
+/// robfig's `mustParseInt`: Go's `strconv.Atoi`, and not below zero.
+fn parse_int(field: CronField, text: &str) -> Result<u64, CronError> {
+    match go_atoi(text) {
+        Some(value) if value < 0 => Err(CronError::NegativeStep {
             field,
             text: text.to_owned(),
-            min,
-            max,
         }),
+        Some(value) => Ok(value.unsigned_abs()),
+        None => Err(CronError::NotANumber {
+            field,
+            text: text.to_owned(),
+        }),
+    }
+}
+
+/// Go's `strconv.Atoi` on a 64-bit platform: an optional `+` or `-`, then one or more ASCII
+/// digits (leading zeros allowed, no underscores), within int64.
+pub(super) fn go_atoi(text: &str) -> Option<i64> {
+    let (negative, digits) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    // Digits only, so the magnitude parses unless it is past u64; int64's range is then checked.
+    let magnitude: u64 = digits.parse().ok()?;
+    if negative {
+        0i64.checked_sub_unsigned(magnitude)
+    } else {
+        i64::try_from(magnitude).ok()
+    }
+}
+
+/// Whether Go's `strings.ToLower(text)` equals `lower` (a lower-case ASCII name). Go lowers each
+/// rune by Unicode's simple mapping, under which only two non-ASCII runes become ASCII: `İ`
+/// (U+0130) becomes `i` and the Kelvin sign (U+212A) becomes `k`.
+fn go_lower_equals(text: &str, lower: &str) -> bool {
+    let mut expected = lower.chars();
+    text.chars().all(|c| {
+        let c = match c {
+            '\u{130}' => 'i',
+            '\u{212A}' => 'k',
+            c => c.to_ascii_lowercase(),
+        };
+        expected.next() == Some(c)
+    }) && expected.next().is_none()
+}
+
+#[cfg(test)]
+pub(super) mod testing {
+    //! Access to the parsed sets for the domain's tests.
+    use super::{CronSchedule, STAR_BIT};
+
+    /// The values of each field, in the order hour, day of month, month, day of week, with
+    /// whether each was written unrestricted.
+    pub fn sets(schedule: &CronSchedule) -> [(Vec<u32>, bool); 4] {
+        [
+            schedule.hours,
+            schedule.days_of_month,
+            schedule.months,
+            schedule.days_of_week,
+        ]
+        .map(|bits| {
+            (
+                (0..63).filter(|v| bits & (1 << v) != 0).collect(),
+                bits & STAR_BIT != 0,
+            )
+        })
     }
 }

@@ -10,8 +10,8 @@ use crate::domain::go_time::Timestamp;
 /// A preset's expiry settings: a time to live and an invalidation instant, either optional.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Expiry {
-    /// Seconds a prebuild may live; `None` or 0 is forever. Never negative (the snapshot's
-    /// checks refuse that).
+    /// Seconds a prebuild may live; `None`, 0 or less is forever (upstream reads a negative
+    /// TTL as none).
     pub ttl_seconds: Option<i32>,
     /// Prebuilds created strictly before this instant are expired.
     pub last_invalidated_at: Option<Timestamp>,

@@ -1,24 +1,25 @@
 //! The v2 global snapshot: every preset's rows in flat lists, split per preset.
 //!
 //! v1's four lists are checked and split by v1's own [`GlobalSnapshot::new`], so they are
-//! refused and assigned exactly as v1 does. v2's three lists are split beside them in one pass
-//! each over a hash index of preset IDs, with errors naming rows in the caller's positions. A
-//! preset's bad schedule is not an error here: it becomes that preset's `schedule_error`, and the
-//! other presets decide as usual.
-
-use std::collections::HashMap;
+//! refused exactly as v1 does; v2's three lists are split beside them in one pass each over a
+//! hash index of preset IDs. The split is upstream's `FilterByPreset`: a schedule belongs to
+//! the preset named by its `preset_id`, and a preset takes its first backoff row and its first
+//! pending row (Coder's query gives one per preset). Upstream compares an in-progress or pending
+//! row's nullable preset ID without its null flag, so a null there names the preset whose ID is
+//! the nil UUID, `00000000-0000-0000-0000-000000000000`. Columns upstream never reads as null
+//! (a running row's `current_preset_id` is checked; a schedule's or backoff row's preset cannot
+//! be null in Coder's database) keep v1's rule: null names no preset.
+//! v2's values are never refused, and a preset's bad schedule becomes that preset's
+//! `schedule_error`: no row of one preset can take the other presets' decisions away.
 
 use uuid::Uuid;
 
 use super::reconcile::{DecisionV2, PresetView};
-use super::snapshot::{
-    FieldV2, PendingCount, PresetAdditions, PresetV2, Schedule, SnapshotErrorV2, check_schedule,
-    check_ttl,
-};
-use crate::domain::explain::{Explanation, NoTrace};
+use super::snapshot::{PendingCount, PresetAdditions, PresetV2, Schedule};
+use crate::domain::explain::Explanation;
 use crate::domain::global::GlobalSnapshot;
 use crate::domain::go_time::{GoDuration, Timestamp};
-use crate::domain::snapshot::{Backoff, Field, InProgressCount, RunningPrebuild, SnapshotError};
+use crate::domain::snapshot::{Backoff, InProgressCount, RunningPrebuild, SnapshotError};
 
 /// Every preset's rows as the control plane sends them, before any check.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -33,7 +34,7 @@ pub struct GlobalRowsV2 {
     pub backoffs: Vec<Backoff>,
     /// Schedules; each belongs to the preset named by its `preset_id`, in list order.
     pub schedules: Vec<Schedule>,
-    /// Pending-job counts; a preset's rows are summed.
+    /// Pending-job counts; a preset takes the first row naming it.
     pub pending: Vec<PendingCount>,
     /// IDs of hard-limited presets.
     pub hard_limited: Vec<Uuid>,
@@ -43,77 +44,49 @@ pub struct GlobalRowsV2 {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GlobalSnapshotV2 {
     /// v1's split of v1's four lists.
-    seed: GlobalSnapshot,
+    v1: GlobalSnapshot,
     /// v2's additions of each preset, in the order of the presets list.
     additions: Vec<PresetAdditions>,
-    /// For each preset, the index in the backoffs list of the row it was given.
-    backoff_rows: Vec<Option<usize>>,
 }
 
 impl GlobalSnapshotV2 {
     /// Checks the lists and splits them per preset.
     ///
-    /// v1's checks run first, by v1's constructor (with v1's fields and positions); then each
-    /// preset's `ttl`, each schedule's `desired_instances` and each pending row's `count` must
-    /// be 0 or more, and a preset's pending rows must add up within int32. Every row is checked,
-    /// owned or not, as v1 checks its rows. Rows whose preset ID is null or not listed are
-    /// ignored, as are hard-limited IDs not listed.
-    pub fn new(rows: GlobalRowsV2) -> Result<Self, SnapshotErrorV2> {
+    /// v1's checks run on v1's lists, by v1's constructor (with v1's fields and positions).
+    /// Rows naming no listed preset are ignored, as are hard-limited IDs not listed.
+    pub fn new(rows: GlobalRowsV2) -> Result<Self, SnapshotError> {
         let GlobalRowsV2 {
             presets,
             running,
-            in_progress,
+            mut in_progress,
             backoffs,
             schedules,
             pending,
             hard_limited,
         } = rows;
 
-        // Read before v1's constructor takes the list: v1 keeps its own row numbers private.
-        // The first preset with an ID owns it, which is the only one once v1 refuses repeats.
-        let mut index_of: HashMap<Uuid, usize> = HashMap::with_capacity(presets.len());
-        for (index, preset) in presets.iter().enumerate() {
-            index_of.entry(preset.preset.id).or_insert(index);
-        }
-        let owner = |id: Option<Uuid>| id.and_then(|id| index_of.get(&id).copied());
-        let mut backoff_rows: Vec<Option<usize>> = vec![None; presets.len()];
-        for (row, backoff) in backoffs.iter().enumerate() {
-            if let Some(index) = owner(backoff.preset_id) {
-                backoff_rows[index].get_or_insert(row);
-            }
+        // `prebuild.PresetID.UUID == preset.ID`: a null is compared as the nil UUID.
+        let nullable = |id: Option<Uuid>| Some(id.unwrap_or(Uuid::nil()));
+        for row in &mut in_progress {
+            row.preset_id = nullable(row.preset_id);
         }
 
-        let seed_presets = presets.iter().map(|preset| preset.preset).collect();
-        let seed = GlobalSnapshot::new(seed_presets, running, in_progress, backoffs)?;
-
-        for (index, preset) in presets.iter().enumerate() {
-            check_ttl(preset, index)?;
-        }
+        let v1_presets = presets.iter().map(|preset| preset.preset).collect();
+        let v1 = GlobalSnapshot::new(v1_presets, running, in_progress, backoffs)?;
+        // v2's lists are split by v1's index of the presets.
+        let owner = |id: Option<Uuid>| v1.owner(id);
 
         let mut schedules_of: Vec<Vec<(usize, Schedule)>> = vec![Vec::new(); presets.len()];
         for (row, schedule) in schedules.into_iter().enumerate() {
-            check_schedule(&schedule, row)?;
             if let Some(index) = owner(schedule.preset_id) {
                 schedules_of[index].push((row, schedule));
             }
         }
 
-        let mut pending_of: Vec<i32> = vec![0; presets.len()];
-        for (row, pending) in pending.iter().enumerate() {
-            let field = FieldV2::PendingRowCount { row };
-            if pending.count < 0 {
-                return Err(SnapshotErrorV2::Negative {
-                    field,
-                    value: pending.count,
-                });
-            }
-            if let Some(index) = owner(pending.preset_id) {
-                pending_of[index] = pending_of[index].checked_add(pending.count).ok_or(
-                    SnapshotErrorV2::PendingSumPastInt32 {
-                        field,
-                        preset_id: presets[index].preset.id,
-                    },
-                )?;
+        let mut pending_of: Vec<Option<i32>> = vec![None; presets.len()];
+        for row in &pending {
+            if let Some(index) = owner(nullable(row.preset_id)) {
+                pending_of[index].get_or_insert(row.count);
             }
         }
 
@@ -133,29 +106,16 @@ impl GlobalSnapshotV2 {
                 PresetAdditions::new(
                     preset,
                     schedules.into_iter(),
-                    pending_count,
+                    pending_count.unwrap_or(0),
                     is_hard_limited,
                 )
             })
             .collect();
-        Ok(GlobalSnapshotV2 {
-            seed,
-            additions,
-            backoff_rows,
-        })
+        Ok(GlobalSnapshotV2 { v1, additions })
     }
 
-    /// How many presets the snapshot holds.
-    pub fn len(&self) -> usize {
-        self.additions.len()
-    }
-
-    /// Whether the snapshot holds no preset.
-    pub fn is_empty(&self) -> bool {
-        self.additions.is_empty()
-    }
-
-    /// Every preset's decision, in the order of the presets list.
+    /// Every preset's decision, in the order of the presets list, each with its explanation
+    /// when `explain` is set.
     ///
     /// The only error is v1's backoff window (past Go's `time.Duration` or year 9999); it names
     /// the backoff row the preset was given, as the caller listed it.
@@ -163,48 +123,17 @@ impl GlobalSnapshotV2 {
         &self,
         now: Timestamp,
         backoff_interval: GoDuration,
-    ) -> Result<Vec<DecisionV2>, SnapshotErrorV2> {
-        self.each_preset(|view| view.decide(now, backoff_interval, &mut NoTrace))
-    }
-
-    /// [`GlobalSnapshotV2::decide`], each decision with its explanation.
-    pub fn decide_explained(
-        &self,
-        now: Timestamp,
-        backoff_interval: GoDuration,
-    ) -> Result<Vec<(DecisionV2, Explanation)>, SnapshotErrorV2> {
-        self.each_preset(|view| {
-            let mut explanation = Explanation::default();
-            let decision = view.decide(now, backoff_interval, &mut explanation)?;
-            Ok((decision, explanation))
+        explain: bool,
+    ) -> Result<Vec<(DecisionV2, Option<Explanation>)>, SnapshotError> {
+        self.v1.each_preset(|index, v1| {
+            let view = PresetView {
+                v1,
+                additions: &self.additions[index],
+            };
+            let mut explanation = explain.then(Explanation::default);
+            view.decide(now, backoff_interval, &mut explanation)
+                .map(|decision| (decision, explanation))
+                .map_err(|error| self.v1.relocate_backoff_error(error, index))
         })
     }
-
-    fn each_preset<T>(
-        &self,
-        decide: impl Fn(PresetView<'_>) -> Result<T, SnapshotError>,
-    ) -> Result<Vec<T>, SnapshotErrorV2> {
-        self.seed
-            .presets()
-            .iter()
-            .zip(&self.additions)
-            .zip(&self.backoff_rows)
-            .map(|((seed, additions), backoff_row)| {
-                decide(PresetView { seed, additions })
-                    .map_err(|error| relocate_backoff_error(error, backoff_row.unwrap_or_default()))
-            })
-            .collect()
-    }
-}
-
-/// A single preset's decision names backoff row 0; in a global snapshot that row is `row`.
-fn relocate_backoff_error(mut error: SnapshotError, row: usize) -> SnapshotErrorV2 {
-    match &mut error {
-        SnapshotError::BackoffWindowPastDuration { field, .. }
-        | SnapshotError::BackoffUntilPastYear9999 { field, .. } => {
-            *field = Field::BackoffNumFailed { row };
-        }
-        _ => {}
-    }
-    SnapshotErrorV2::Seed(error)
 }

@@ -1,4 +1,4 @@
-//! The v2 decision: rules 1–6 of `api-contract-v2.md`, in the contract's order.
+//! The v2 decision: the rules of `docs/v2.md`, in upstream's order.
 //!
 //! The shape follows the seed (`calculate_state`, `calculate_actions`), grown the way Coder's own
 //! code grew: expired prebuilds are told apart at `now`, the target may come from a schedule,
@@ -8,11 +8,11 @@
 use uuid::Uuid;
 
 use super::schedule::{Target, TargetSource};
-use super::snapshot::{PresetAdditions, PresetSnapshotV2, SnapshotErrorV2};
-use crate::domain::explain::{Explanation, NoTrace, Trace};
+use super::snapshot::{PrebuildStatus, PresetAdditions, PresetSnapshotV2};
+use crate::domain::explain::Trace;
 use crate::domain::go_time::{GoDuration, Timestamp};
-use crate::domain::reconcile::{ReconciliationActions, ReconciliationState};
-use crate::domain::snapshot::{PresetSnapshot, RunningPrebuild, SnapshotError};
+use crate::domain::reconcile::ReconciliationState;
+use crate::domain::snapshot::{PresetSnapshot, RunningPrebuild, SnapshotError, oldest_ids};
 
 /// The derived counts of a preset's prebuilds under v2's rules.
 ///
@@ -20,23 +20,14 @@ use crate::domain::snapshot::{PresetSnapshot, RunningPrebuild, SnapshotError};
 /// `last_invalidated_at`, or has lived longer than its TTL; the others are *live*.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StateV2 {
-    /// Running prebuilds, expired and live alike (as v1's `actual`).
-    pub actual: i32,
-    /// The target when the preset is active (`scheduled_target`), 0 otherwise.
-    pub desired: i32,
-    /// Live running prebuilds that are ready to be claimed, when the preset is active; 0
-    /// otherwise. Expired ones are not counted: they are about to be deleted.
-    pub eligible: i32,
-    /// Live running prebuilds beyond `desired` (`max(live − desired, 0)`), when the preset is
-    /// active; 0 otherwise. Expired ones are deleted by their own action, so they are not
-    /// extraneous.
-    pub extraneous: i32,
-    /// Builds starting (every in-progress row of the preset, as in v1).
-    pub starting: i32,
-    /// Builds stopping.
-    pub stopping: i32,
-    /// Builds deleting.
-    pub deleting: i32,
+    /// v1's counts, under v2's rules: `actual` counts expired and live prebuilds alike (as
+    /// v1's does); `desired` is the target when the preset is active (`scheduled_target`), 0
+    /// otherwise; `eligible` counts live prebuilds ready to be claimed, and `extraneous` the live
+    /// ones beyond `desired` (`max(live − desired, 0)`, in int32 as upstream computes it; with a
+    /// negative target it exceeds `live`), both 0 for an inactive preset. Expired prebuilds are
+    /// deleted by their own action, so they are neither eligible nor extraneous. The in-progress
+    /// sums are v1's.
+    pub counts: ReconciliationState,
     /// Running prebuilds expired at `now`, whether the preset is active or not.
     pub expired: i32,
     /// The target rule 2 gives, before the active check: told even for an inactive preset.
@@ -47,21 +38,8 @@ pub struct StateV2 {
     pub schedule_error: Option<String>,
     /// Whether the preset is hard-limited (so it creates nothing).
     pub hard_limited: bool,
-}
-
-impl StateV2 {
-    /// The fields v1's state has, under v1's names.
-    pub fn v1_fields(&self) -> ReconciliationState {
-        ReconciliationState {
-            actual: self.actual,
-            desired: self.desired,
-            eligible: self.eligible,
-            extraneous: self.extraneous,
-            starting: self.starting,
-            stopping: self.stopping,
-            deleting: self.deleting,
-        }
-    }
+    /// Whether the preset's `prebuild_status` is `validation_failed` (so it creates nothing).
+    pub validation_failed: bool,
 }
 
 /// One action of a v2 decision: v1's three kinds and cancelling pending jobs.
@@ -110,17 +88,19 @@ impl PresetSnapshotV2 {
         view.calculate_state(&view.expired_at(now), now)
     }
 
-    /// The actions at `now`, with `backoff_interval` per failure. The only error is v1's: a
-    /// backoff window past Go's `time.Duration` or past year 9999.
+    /// The actions at `now`, with `backoff_interval` per failure, each rule reported to
+    /// `trace`. The only error is v1's: a backoff window past Go's `time.Duration` or past year
+    /// 9999.
     pub fn calculate_actions(
         &self,
         now: Timestamp,
         backoff_interval: GoDuration,
-    ) -> Result<Vec<ActionV2>, SnapshotErrorV2> {
+        trace: &mut impl Trace,
+    ) -> Result<Vec<ActionV2>, SnapshotError> {
         let view = self.view();
         let expired = view.expired_at(now);
         let state = view.calculate_state(&expired, now);
-        Ok(view.calculate_actions(&expired, &state, now, backoff_interval, &mut NoTrace)?)
+        view.calculate_actions(&expired, &state, now, backoff_interval, trace)
     }
 
     /// Rule 6: whether a later pass may skip this preset.
@@ -128,32 +108,21 @@ impl PresetSnapshotV2 {
         self.view().can_skip()
     }
 
-    /// State, actions and `can_skip` together, at `now` with `backoff_interval` per failure.
+    /// State, actions and `can_skip` together, at `now` with `backoff_interval` per failure,
+    /// each rule reported to `trace`.
     pub fn decide(
         &self,
         now: Timestamp,
         backoff_interval: GoDuration,
-    ) -> Result<DecisionV2, SnapshotErrorV2> {
-        Ok(self.view().decide(now, backoff_interval, &mut NoTrace)?)
-    }
-
-    /// [`PresetSnapshotV2::decide`], with the rules it went through.
-    pub fn decide_explained(
-        &self,
-        now: Timestamp,
-        backoff_interval: GoDuration,
-    ) -> Result<(DecisionV2, Explanation), SnapshotErrorV2> {
-        let mut explanation = Explanation::default();
-        let decision = self
-            .view()
-            .decide(now, backoff_interval, &mut explanation)?;
-        Ok((decision, explanation))
+        trace: &mut impl Trace,
+    ) -> Result<DecisionV2, SnapshotError> {
+        self.view().decide(now, backoff_interval, trace)
     }
 
     /// The snapshot as the decision reads it.
-    fn view(&self) -> PresetView<'_> {
+    pub(super) fn view(&self) -> PresetView<'_> {
         PresetView {
-            seed: &self.seed,
+            v1: &self.v1,
             additions: &self.additions,
         }
     }
@@ -164,18 +133,18 @@ impl PresetSnapshotV2 {
 #[derive(Clone, Copy)]
 pub(super) struct PresetView<'a> {
     /// v1's rows of the preset.
-    pub(super) seed: &'a PresetSnapshot,
+    pub(super) v1: &'a PresetSnapshot,
     /// v2's additions for the same preset.
     pub(super) additions: &'a PresetAdditions,
 }
 
 impl PresetView<'_> {
-    fn is_active(&self) -> bool {
-        self.seed.is_active()
+    pub(super) fn is_active(&self) -> bool {
+        self.v1.is_active()
     }
 
     fn running(&self) -> &[RunningPrebuild] {
-        self.seed.running()
+        self.v1.running()
     }
 
     /// Rule 1: for each running prebuild, in input order, whether it is expired at `now`.
@@ -188,17 +157,17 @@ impl PresetView<'_> {
     }
 
     /// Rule 2: the target at `now`, before the active check.
-    fn target_at(&self, now: Timestamp) -> Target {
+    pub(super) fn target_at(&self, now: Timestamp) -> Target {
         self.additions
             .target_rule
-            .target(self.seed.preset().desired_instances, now)
+            .target(self.v1.preset().desired_instances, now)
     }
 
     /// The counts, given which running prebuilds are expired at `now`.
     fn calculate_state(&self, expired: &[bool], now: Timestamp) -> StateV2 {
         // v1's state gives `actual` (every running row) and the in-progress sums as they are,
         // and for an inactive preset its desired, eligible and extraneous are already 0.
-        let mut state = self.seed.calculate_state();
+        let mut state = self.v1.calculate_state();
         let target = self.target_at(now);
         let running = self.running();
         // At most the running count, which v1's checks cap at i32::MAX.
@@ -211,21 +180,17 @@ impl PresetView<'_> {
                 .zip(expired)
                 .filter(|&(prebuild, &is_expired)| prebuild.ready && !is_expired)
                 .count() as i32;
-            state.extraneous = (live - state.desired).max(0);
+            // In int32 as upstream computes it: a target near -2147483648 wraps to 0 here.
+            state.extraneous = live.wrapping_sub(state.desired).max(0);
         }
         StateV2 {
-            actual: state.actual,
-            desired: state.desired,
-            eligible: state.eligible,
-            extraneous: state.extraneous,
-            starting: state.starting,
-            stopping: state.stopping,
-            deleting: state.deleting,
+            counts: state,
             expired: expired_count,
             scheduled_target: target.instances,
             target_source: target.source,
             schedule_error: target.schedule_error,
             hard_limited: self.additions.is_hard_limited,
+            validation_failed: self.additions.prebuild_status == PrebuildStatus::ValidationFailed,
         }
     }
 
@@ -238,64 +203,21 @@ impl PresetView<'_> {
         backoff_interval: GoDuration,
         trace: &mut impl Trace,
     ) -> Result<Vec<ActionV2>, SnapshotError> {
-        if let Some(until) = self.backoff_until(now, backoff_interval, trace)? {
+        // Rule 3 is v1's backoff rule, by v1's own code.
+        if let Some(until) = self.v1.needs_backoff_period(now, backoff_interval, trace)? {
             return Ok(vec![ActionV2::Backoff(until)]);
         }
         if !self.is_active() {
             trace.step("inactive", || {
-                let preset = self.seed.preset();
-                let reasons = [
-                    (!preset.using_active_version, "not the active version"),
-                    (preset.deleted, "deleted"),
-                    (preset.deprecated, "deprecated"),
-                ];
-                let named: Vec<_> = reasons
-                    .iter()
-                    .filter(|(holds, _)| *holds)
-                    .map(|(_, why)| *why)
-                    .collect();
-                format!("template version is not active ({})", named.join(", "))
+                format!(
+                    "template version is not active ({})",
+                    self.v1.preset().inactive_reasons()
+                )
             });
             return Ok(self.handle_inactive_template_version(state, trace));
         }
         trace.step("active", || "template version is active".to_owned());
         Ok(self.handle_active_template_version(expired, state, trace))
-    }
-
-    /// Rule 3: v1's backoff check, by v1's own code.
-    ///
-    /// v1 keeps the check private, so this asks v1's whole decision of a snapshot holding only
-    /// the preset row and the backoff row: backoff is v1's first rule, so the answer is its
-    /// `Backoff` exactly when v1 would back off (same window, same `now == until` quirk, same
-    /// errors), and with no running rows the rest of v1's decision costs nothing.
-    fn backoff_until(
-        &self,
-        now: Timestamp,
-        backoff_interval: GoDuration,
-        trace: &mut impl Trace,
-    ) -> Result<Option<Timestamp>, SnapshotError> {
-        let Some(backoff) = self.seed.backoff() else {
-            trace.step("backoff", || {
-                "no backoff row: no recent failures".to_owned()
-            });
-            return Ok(None);
-        };
-        let probe = PresetSnapshot::from_checked(
-            *self.seed.preset(),
-            Vec::new(),
-            Vec::new(),
-            Some(*backoff),
-        );
-        // v1's explanation of the probe says exactly why it backs off or not; its later rules
-        // are about the probe's empty lists, so only the backoff step is kept.
-        let mut backoff_only = OnlyRule {
-            rule: "backoff",
-            inner: trace,
-        };
-        match probe.calculate_actions_traced(now, backoff_interval, &mut backoff_only)? {
-            ReconciliationActions::Backoff(until) => Ok(Some(until)),
-            ReconciliationActions::Create(_) | ReconciliationActions::Delete(_) => Ok(None),
-        }
     }
 
     /// Rule 4: cancel the pending jobs, then delete every running prebuild, expired ones
@@ -321,11 +243,11 @@ impl PresetView<'_> {
         trace.step("delete_all", || {
             format!(
                 "{} running ({} expired): delete every one, oldest first",
-                state.actual, state.expired
+                state.counts.actual, state.expired
             )
         });
         if !self.running().is_empty() {
-            actions.push(ActionV2::Delete(oldest_first(
+            actions.push(ActionV2::Delete(oldest_ids(
                 self.running().iter(),
                 self.running().len(),
             )));
@@ -335,7 +257,8 @@ impl PresetView<'_> {
 
     /// Rule 5: delete the expired prebuilds (input order), then the oldest extraneous live ones,
     /// then create what is missing beyond the live ones and those starting, unless the preset
-    /// is hard-limited. Pending jobs are left alone: they belong to an active version.
+    /// is hard-limited or failed validation. Pending jobs are left alone: they belong to an
+    /// active version.
     fn handle_active_template_version(
         &self,
         expired: &[bool],
@@ -359,56 +282,83 @@ impl PresetView<'_> {
                     .collect(),
             ));
         }
-        if state.extraneous > 0 {
+        // With a negative target and nothing live, upstream's decision holds a delete of no
+        // prebuilds, which does nothing; it is left out here.
+        if state.counts.extraneous > 0 && !live_rows.is_empty() {
             trace.step("extraneous", || {
                 format!(
                     "{} live, {} desired: delete the oldest {}",
                     live_rows.len(),
-                    state.desired,
-                    state.extraneous
+                    state.counts.desired,
+                    state.counts.extraneous.min(live_rows.len() as i32)
                 )
             });
-            actions.push(ActionV2::Delete(oldest_first(
+            actions.push(ActionV2::Delete(oldest_ids(
                 live_rows.iter().map(|&(prebuild, _)| prebuild),
-                state.extraneous as usize,
+                state.counts.extraneous as usize,
             )));
         }
-        // In i64: with extraneous live prebuilds, desired − live − starting can pass int32.
-        let live = live_rows.len() as i64;
-        let to_create = (i64::from(state.desired) - live - i64::from(state.starting)).max(0) as i32;
-        // Deliberate: upstream computes this create and its reconciler drops it for a
-        // hard-limited preset; here the decision itself leaves it out.
+        // At most the running count, which v1's checks cap at i32::MAX.
+        let live = live_rows.len() as i32;
+        // Upstream computes the create in int32, which wraps past its range, and its reconciler
+        // then clamps it to the target; with any count a deployment has, neither changes it.
+        let computed = state
+            .counts
+            .desired
+            .wrapping_sub(live)
+            .wrapping_sub(state.counts.starting);
+        let to_create = computed.min(state.counts.desired).max(0);
         let arithmetic = || {
-            format!(
-                "{} desired − {live} live − {} starting = {}",
-                state.desired,
-                state.starting,
-                i64::from(state.desired) - live - i64::from(state.starting)
-            )
+            let exact = i64::from(state.counts.desired)
+                - i64::from(live)
+                - i64::from(state.counts.starting);
+            let mut text = format!(
+                "{} desired − {live} live − {} starting = {exact}",
+                state.counts.desired, state.counts.starting
+            );
+            if i64::from(computed) != exact {
+                text += &format!(" ({computed} in int32, as upstream computes it)");
+            }
+            if computed > state.counts.desired {
+                text += &format!(", at most the target {}", state.counts.desired);
+            }
+            text
         };
-        if to_create > 0 && self.additions.is_hard_limited {
+        // Deliberate: upstream computes this create and its reconciler drops it for a
+        // hard-limited preset, or one whose prebuild status is validation_failed; here the
+        // decision itself leaves it out.
+        if to_create > 0 && state.hard_limited {
             trace.step("hard_limit", || {
                 format!(
                     "{}: would create {to_create}, but the preset is hard-limited",
                     arithmetic()
                 )
             });
+        } else if to_create > 0 && state.validation_failed {
+            trace.step("validation_failed", || {
+                format!(
+                    "{}: would create {to_create}, but the preset's prebuild_status is \
+                     validation_failed (until a new template version is promoted)",
+                    arithmetic()
+                )
+            });
         } else {
             trace.step("create", || format!("{}: create {to_create}", arithmetic()));
-        }
-        if to_create > 0 && !self.additions.is_hard_limited {
-            actions.push(ActionV2::Create(to_create));
+            if to_create > 0 {
+                actions.push(ActionV2::Create(to_create));
+            }
         }
         actions
     }
 
-    /// Rule 6: only an inactive preset with nothing running, nothing pending and no backoff row
-    /// (whatever it counts) may be skipped; hard-limited or not does not matter.
+    /// Rule 6: only an inactive preset with nothing running, nothing pending (a count of 0 or
+    /// less) and no backoff row (whatever it counts) may be skipped; hard-limited or not, and
+    /// the prebuild status, do not matter.
     fn can_skip(&self) -> bool {
         !self.is_active()
             && self.running().is_empty()
-            && self.additions.pending_count == 0
-            && self.seed.backoff().is_none()
+            && self.additions.pending_count <= 0
+            && self.v1.backoff().is_none()
     }
 
     /// State, actions and `can_skip`, with the expiry rule evaluated once for both.
@@ -432,14 +382,14 @@ impl PresetView<'_> {
             };
             format!(
                 "{} of {} running expired at {now} ({ttl}, {invalidated})",
-                state.expired, state.actual
+                state.expired, state.counts.actual
             )
         });
         trace.step("target", || {
             let target = self
                 .additions
                 .target_rule
-                .describe(self.seed.preset().desired_instances, now);
+                .describe(self.v1.preset().desired_instances, now);
             if self.is_active() {
                 target
             } else {
@@ -448,32 +398,10 @@ impl PresetView<'_> {
         });
         let actions = self.calculate_actions(&expired, &state, now, backoff_interval, trace)?;
         Ok(DecisionV2 {
-            preset_id: self.seed.preset().id,
+            preset_id: self.v1.preset().id,
             state,
             actions,
             can_skip: self.can_skip(),
         })
-    }
-}
-
-/// The IDs of the `n` oldest prebuilds, oldest first; equal `created_at` values keep their input
-/// order (a stable sort), as in v1.
-fn oldest_first<'a>(prebuilds: impl Iterator<Item = &'a RunningPrebuild>, n: usize) -> Vec<Uuid> {
-    let mut oldest: Vec<&RunningPrebuild> = prebuilds.collect();
-    oldest.sort_by_key(|prebuild| prebuild.created_at);
-    oldest.iter().take(n).map(|prebuild| prebuild.id).collect()
-}
-
-/// A trace that passes on one rule's steps only.
-struct OnlyRule<'a, T> {
-    rule: &'static str,
-    inner: &'a mut T,
-}
-
-impl<T: Trace> Trace for OnlyRule<'_, T> {
-    fn step(&mut self, rule: &'static str, detail: impl FnOnce() -> String) {
-        if rule == self.rule {
-            self.inner.step(rule, detail);
-        }
     }
 }

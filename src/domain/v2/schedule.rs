@@ -1,16 +1,24 @@
-//! Rule 2 of the v2 contract: a preset's target, from its weekly schedules in its timezone.
+//! Rule 2 of the v2 contract: a preset's target, from its schedules in its timezone, in the
+//! order upstream's `CalculateDesiredInstances` reads them.
+//!
+//! 1. No schedules: the default (`desired_instances`).
+//! 2. An empty or unknown timezone: the default, every schedule set aside.
+//! 3. The set check ([`super::set_check`]): a pair that overlaps, or a field a comparison reaches
+//!    and cannot read, sets every schedule aside.
+//! 4. Each schedule alone ([`super::cron`]): one that does not parse is skipped, the others
+//!    still apply; the first that matches `now` in the zone gives the target, else the default.
 //!
 //! The timezone and the expressions are read once, when the snapshot is built, into a
 //! [`TargetRule`]; deciding then only converts `now` into the zone and walks the schedules. A bad
-//! schedule is never an input error (upstream keeps deciding with the default, and in a global
-//! call one preset's bad schedule must not fail the others): the rule falls back to
-//! `desired_instances` and says why.
+//! schedule is never an input error (upstream keeps deciding, and in a global call one preset's
+//! bad schedule must not fail the others): the rule says why in `schedule_error`.
 
 use std::str::FromStr;
 
 use chrono_tz::Tz;
 
-use super::cron::CronSchedule;
+use super::cron::{CronError, CronSchedule};
+use super::set_check::{self, SetProblem};
 use super::snapshot::Schedule;
 use crate::domain::go_time::Timestamp;
 
@@ -26,11 +34,11 @@ pub enum TargetSource {
 /// A preset's target at one instant, before the active check.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Target {
-    /// How many prebuilds the preset asks for.
+    /// How many prebuilds the preset asks for (negative when a schedule says so: used as is).
     pub instances: i32,
     /// Where that number came from.
     pub source: TargetSource,
-    /// Why the schedules were set aside, when they were.
+    /// Why schedules were set aside or skipped, when any were.
     pub schedule_error: Option<String>,
 }
 
@@ -39,15 +47,17 @@ pub struct Target {
 pub enum TargetRule {
     /// No schedules: the target is `desired_instances`.
     Default,
-    /// Schedules given but unusable (timezone empty or unknown, an expression invalid, two
-    /// overlapping): the target is `desired_instances`, and this says why.
+    /// Schedules given but all set aside (timezone empty or unknown, or the set check failed):
+    /// the target is `desired_instances`, and this says why.
     SetAside(String),
-    /// Usable schedules: the first matching `now` in `timezone` gives the target.
+    /// Schedules read in `timezone`: the first usable one matching `now` gives the target.
     Weekly {
         /// The preset's timezone.
         timezone: Tz,
-        /// The schedules, in the order given.
+        /// The schedules that parse, in the order given.
         schedules: Vec<WeeklySchedule>,
+        /// Why the others were skipped, one sentence each (empty when none were).
+        skipped: Vec<String>,
     },
 }
 
@@ -66,17 +76,13 @@ pub struct WeeklySchedule {
 
 impl TargetRule {
     /// Reads a preset's timezone and schedules. Each schedule comes with its index in the list
-    /// the caller sent, so the reason names it as the caller knows it.
-    ///
-    /// Checks run in this order, and the first failure is the reason: the timezone is set, the
-    /// timezone is a known IANA name (exactly as spelled), every expression parses, and no two
-    /// schedules overlap.
+    /// the caller sent, so reasons name it as the caller knows it.
     pub fn new<'a>(
         scheduling_timezone: Option<&str>,
         schedules: impl IntoIterator<Item = (usize, &'a Schedule)>,
     ) -> Self {
-        let mut schedules = schedules.into_iter().peekable();
-        if schedules.peek().is_none() {
+        let schedules: Vec<(usize, &Schedule)> = schedules.into_iter().collect();
+        if schedules.is_empty() {
             return TargetRule::Default;
         }
         let timezone = match scheduling_timezone.unwrap_or_default() {
@@ -94,75 +100,73 @@ impl TargetRule {
                 }
             },
         };
-        let mut parsed: Vec<(usize, &Schedule, CronSchedule)> = Vec::new();
+        let expressions = schedules
+            .iter()
+            .map(|(_, schedule)| schedule.cron_expression.as_str());
+        if let Some(problem) = set_check::check(expressions) {
+            return TargetRule::SetAside(set_aside_reason(&problem, &schedules));
+        }
+        let mut usable = Vec::with_capacity(schedules.len());
+        let mut skipped = Vec::new();
         for (row, schedule) in schedules {
             match CronSchedule::parse(&schedule.cron_expression) {
-                Ok(cron) => parsed.push((row, schedule, cron)),
-                Err(error) => {
-                    return TargetRule::SetAside(format!(
-                        "schedule {row} ({:?}) is invalid: {error}",
-                        schedule.cron_expression
-                    ));
-                }
-            }
-        }
-        if let Some((earlier, later)) = first_overlap(&parsed) {
-            let (row_a, a, _) = parsed[earlier];
-            let (row_b, b, _) = parsed[later];
-            return TargetRule::SetAside(format!(
-                "schedules {row_a} ({:?}) and {row_b} ({:?}) overlap",
-                a.cron_expression, b.cron_expression
-            ));
-        }
-        TargetRule::Weekly {
-            timezone,
-            schedules: parsed
-                .into_iter()
-                .map(|(row, schedule, cron)| WeeklySchedule {
+                Ok(cron) => usable.push(WeeklySchedule {
                     row,
                     expression: schedule.cron_expression.clone(),
                     cron,
                     instances: schedule.desired_instances,
-                })
-                .collect(),
+                }),
+                Err(error) => skipped.push(skipped_reason(row, schedule, &error)),
+            }
+        }
+        TargetRule::Weekly {
+            timezone,
+            schedules: usable,
+            skipped,
         }
     }
 
-    /// The target at `now`: the first schedule whose expression matches `now`'s wall-clock time
-    /// in the timezone (across a DST change, the local hour at that instant), else `default`.
+    /// The target at `now`: the first usable schedule whose expression matches `now` in the
+    /// timezone (see [`CronSchedule::is_within_range`]), else `default`.
     pub fn target(&self, default: i32, now: Timestamp) -> Target {
-        let fallback = |schedule_error: Option<&String>| Target {
-            instances: default,
-            source: TargetSource::Default,
-            schedule_error: schedule_error.cloned(),
-        };
-        match self {
-            TargetRule::Default => fallback(None),
-            TargetRule::SetAside(reason) => fallback(Some(reason)),
-            TargetRule::Weekly { .. } => match self.matching(now) {
-                Some(schedule) => Target {
-                    instances: schedule.instances,
-                    source: TargetSource::Schedule,
-                    schedule_error: None,
-                },
-                None => fallback(None),
+        let schedule_error = self.schedule_error();
+        match self.matching(now) {
+            Some(schedule) => Target {
+                instances: schedule.instances,
+                source: TargetSource::Schedule,
+                schedule_error,
+            },
+            None => Target {
+                instances: default,
+                source: TargetSource::Default,
+                schedule_error,
             },
         }
     }
 
-    /// The first schedule whose expression matches `now`'s wall-clock time in the timezone.
+    /// The first usable schedule whose expression matches `now` in the timezone.
     pub fn matching(&self, now: Timestamp) -> Option<&WeeklySchedule> {
         let TargetRule::Weekly {
             timezone,
             schedules,
+            ..
         } = self
         else {
             return None;
         };
-        let local = now.as_datetime().with_timezone(timezone);
         schedules
             .iter()
-            .find(|schedule| schedule.cron.matches(&local))
+            .find(|schedule| schedule.cron.is_within_range(now, timezone))
+    }
+
+    /// Why schedules were set aside or skipped, or `None` when every schedule was usable.
+    pub fn schedule_error(&self) -> Option<String> {
+        match self {
+            TargetRule::Default => None,
+            TargetRule::SetAside(reason) => Some(reason.clone()),
+            TargetRule::Weekly { skipped, .. } if skipped.is_empty() => None,
+            TargetRule::Weekly { skipped, .. } => Some(skipped.join("; ")),
+        }
     }
 
     /// How the target at `now` was found, in words, for an explanation.
@@ -172,32 +176,64 @@ impl TargetRule {
             TargetRule::SetAside(reason) => {
                 format!("schedules set aside ({reason}): desired_instances ({default})")
             }
-            TargetRule::Weekly { timezone, .. } => {
+            TargetRule::Weekly {
+                timezone, skipped, ..
+            } => {
                 let local = now.as_datetime().with_timezone(timezone);
                 let when = format!("{} in {timezone}", local.format("%a %Y-%m-%d %H:%M:%S %Z"));
-                match self.matching(now) {
+                let found = match self.matching(now) {
                     Some(schedule) => format!(
                         "{when} matches schedule {} ({:?}): {}",
                         schedule.row, schedule.expression, schedule.instances
                     ),
                     None => format!("{when} matches no schedule: desired_instances ({default})"),
+                };
+                if skipped.is_empty() {
+                    found
+                } else {
+                    format!("{found} ({})", skipped.join("; "))
                 }
             }
         }
     }
 }
 
-/// The first pair `(i, j)`, `i < j`, of overlapping schedules, by smallest `j` then smallest `i`.
-///
-/// Scanning each schedule against the ones before it stops at the first that overlaps any, so
-/// every schedule compared against belongs to a pairwise non-overlapping set. Such a set is
-/// small: schedules sharing a month-hour cell must have days that do not overlap, of which there
-/// are at most 31, so it holds at most 12 × 24 × 31 = 8,928. A long list therefore costs at most
-/// about 40 million comparisons of a few bit masks, not the square of its length.
-fn first_overlap(parsed: &[(usize, &Schedule, CronSchedule)]) -> Option<(usize, usize)> {
-    (1..parsed.len()).find_map(|later| {
-        (0..later)
-            .find(|&earlier| parsed[earlier].2.overlaps(&parsed[later].2))
-            .map(|earlier| (earlier, later))
-    })
+/// The reason every schedule is set aside after the set check, naming schedules as the caller
+/// listed them, with their expressions.
+fn set_aside_reason(problem: &SetProblem, schedules: &[(usize, &Schedule)]) -> String {
+    let name = |position: usize| {
+        let (row, schedule) = schedules[position];
+        format!("{row} ({:?})", schedule.cron_expression)
+    };
+    let why = match problem {
+        SetProblem::Overlap { first, second } => {
+            format!("schedules {} and {} overlap", name(*first), name(*second))
+        }
+        SetProblem::FieldCount { schedule, found } => format!(
+            "schedule {} has {found} fields, and comparing schedules needs 5",
+            name(*schedule)
+        ),
+        SetProblem::Unreadable {
+            schedule,
+            field,
+            text,
+            other,
+        } => format!(
+            "comparing schedules {} and {} reaches the {field} `{text}` of schedule {}, which \
+             is not a number, a range `a-b` or a list of those (names, steps and `?` are \
+             understood only in a schedule read alone)",
+            name(*schedule.min(other)),
+            name(*schedule.max(other)),
+            schedules[*schedule].0,
+        ),
+    };
+    format!("{why}, so every schedule is set aside")
+}
+
+/// The reason one schedule is skipped while the others still apply.
+fn skipped_reason(row: usize, schedule: &Schedule, error: &CronError) -> String {
+    format!(
+        "schedule {row} ({:?}) is skipped: {error}",
+        schedule.cron_expression
+    )
 }

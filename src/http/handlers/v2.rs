@@ -1,7 +1,7 @@
 //! v2: today's Coder rules (see `docs/v2.md`) beside v1, at `/v2/*`. The same errors,
 //! limits, query parameters and extractors as v1; v1's answers do not change.
 
-use super::{Decided, DecisionProblems};
+use super::{Decided, DecisionProblems, record};
 use crate::codec::examples;
 use crate::codec::problem::Problem;
 use crate::codec::v2::{model, pipeline as decide};
@@ -9,9 +9,10 @@ use crate::http::extract::{DecisionParams, DecisionQuery, JsonBody};
 
 /// Decide a preset by today's Coder rules
 ///
-/// v2 of the main call: expiry (TTL and invalidation, at `now`), the target from weekly schedules
-/// in the preset's timezone, backoff, cancelling pending jobs of an inactive preset, the hard
-/// limit, and a list of actions in order, with `can_skip`. Use v1 for the seed's rules exactly.
+/// v2 of the main call, decided as upstream Coder decides: expiry (TTL and invalidation, at
+/// `now`), the target from schedules in the preset's timezone (in Coder's full cron syntax),
+/// backoff, cancelling pending jobs of an inactive preset, the hard limit and a failed
+/// validation, and a list of actions in order, with `can_skip`. Use v1 for the seed's rules.
 #[utoipa::path(
     post,
     path = "/v2/presets/reconcile",
@@ -31,11 +32,11 @@ use crate::http::extract::{DecisionParams, DecisionQuery, JsonBody};
     security((), ("bearer" = []))
 )]
 pub async fn preset_reconcile(
-    DecisionQuery(inputs, explain): DecisionQuery,
+    DecisionQuery { inputs, explain }: DecisionQuery,
     JsonBody(body): JsonBody,
 ) -> Result<Decided<model::DecisionV2>, Problem> {
     let decision = decide::reconcile(&body, inputs, explain)?;
-    record(&decision);
+    record_v2(&decision);
     Ok(Decided(decision.decision_id, decision))
 }
 
@@ -63,7 +64,7 @@ pub async fn preset_reconcile(
     security((), ("bearer" = []))
 )]
 pub async fn global_reconcile(
-    DecisionQuery(inputs, explain): DecisionQuery,
+    DecisionQuery { inputs, explain }: DecisionQuery,
     JsonBody(body): JsonBody,
 ) -> Result<Decided<model::GlobalDecisionV2>, Problem> {
     // The body is freed once read: its rows take a fifth of its size.
@@ -72,24 +73,12 @@ pub async fn global_reconcile(
     drop(body);
     crate::http::budget::freed(size);
     let answer = decide::decide_global(read, inputs, explain)?;
-    answer.decisions.iter().for_each(record);
+    answer.decisions.iter().for_each(record_v2);
     Ok(Decided(answer.decision_id, answer))
 }
 
 /// Logs a v2 decision at debug and counts each of its actions in the metrics.
-fn record(decision: &model::DecisionV2) {
-    for action in &decision.actions {
-        let (to_create, to_delete) = match action {
-            model::ActionV2::Create(a) => (a.create.unsigned_abs().into(), 0),
-            model::ActionV2::Delete(a) => (0, a.delete_ids.len() as u64),
-            model::ActionV2::Backoff(_) | model::ActionV2::CancelPending(_) => (0, 0),
-        };
-        crate::telemetry::record_decision(action.action_type(), to_create, to_delete);
-    }
-    tracing::debug!(
-        decision_id = %decision.decision_id,
-        preset_id = %decision.preset_id,
-        actions = ?decision.actions.iter().map(model::ActionV2::action_type).collect::<Vec<_>>(),
-        "decided (v2)"
-    );
+fn record_v2(decision: &model::DecisionV2) {
+    let actions = decision.actions.iter().map(model::ActionV2::counts);
+    record(decision.decision_id, Some(decision.preset_id), actions);
 }

@@ -6,7 +6,7 @@
 //   - timestamps:     time.Time.UnmarshalJSON of each string (as a JSON string), the instant,
 //     the offset, and json.Marshal of the result;
 //   - snapshots:      each go-native PresetSnapshot decoded into copies of the seed's row
-//     types (../../../../shared/oracle/stubs) and encoded again with json.Marshal, returned as
+//     types (tests/seed-oracle/oracle/stubs) and encoded again with json.Marshal, returned as
 //     text, so that the generator can check that it stores exactly what Go writes.
 //
 // Input: one JSON object on stdin with any of those four keys. Output: one JSON object on

