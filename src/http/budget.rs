@@ -310,11 +310,18 @@ pub async fn read_body(body: Body, limit: usize) -> Result<Bytes, ReadError> {
         if length > limit {
             return Err(ReadError::TooLarge);
         }
-        let mut bytes = Vec::with_capacity(length);
+        // A small body usually comes in one frame: kept as it is, no copy.
+        let mut bytes = Vec::new();
         while let Some(frame) = body.frame().await {
             if let Ok(data) = frame.map_err(ReadError::from_body)?.into_data() {
                 if bytes.len() + data.len() > length {
                     return Err(ReadError::TooLarge);
+                }
+                if bytes.is_empty() && data.len() == length {
+                    return Ok(data);
+                }
+                if bytes.capacity() == 0 {
+                    bytes.reserve_exact(length);
                 }
                 bytes.extend_from_slice(&data);
             }

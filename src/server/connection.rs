@@ -39,7 +39,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
-use tokio::sync::{Notify, watch};
+use tokio::sync::Notify;
 use tokio::time::Instant;
 use tower::Service;
 
@@ -53,19 +53,21 @@ pub const LINGER: Duration = Duration::from_secs(2);
 /// How long a request head may take while the server is at its cap on open connections.
 pub const AT_CAP_HEAD_TIMEOUT: Duration = Duration::from_secs(1);
 
-/// Whether the server is at its cap on open connections, and a way to tell every connection
-/// when it gets there.
+/// What the server tells every connection: that it is at its cap on open connections, or that
+/// it drains. Each change bumps a generation and wakes the connections waiting on it.
 #[derive(Default)]
-pub struct Pressure {
+pub struct Signals {
     at_cap: AtomicBool,
-    reached: Notify,
+    draining: AtomicBool,
+    generation: AtomicU64,
+    changed: Notify,
 }
 
-impl Pressure {
+impl Signals {
     /// The cap is reached: connections waiting for a head get [`AT_CAP_HEAD_TIMEOUT`].
-    pub fn reached(&self) {
+    pub fn reached_cap(&self) {
         self.at_cap.store(true, Ordering::Relaxed);
-        self.reached.notify_waiters();
+        self.announce();
     }
 
     /// A place is free again.
@@ -73,8 +75,27 @@ impl Pressure {
         self.at_cap.store(false, Ordering::Relaxed);
     }
 
-    fn on(&self) -> bool {
+    /// The server drains: every connection finishes what it has in flight, then closes.
+    pub fn drain(&self) {
+        self.draining.store(true, Ordering::Relaxed);
+        self.announce();
+    }
+
+    fn announce(&self) {
+        self.generation.fetch_add(1, Ordering::Release);
+        self.changed.notify_waiters();
+    }
+
+    fn at_cap(&self) -> bool {
         self.at_cap.load(Ordering::Relaxed)
+    }
+
+    fn draining(&self) -> bool {
+        self.draining.load(Ordering::Relaxed)
+    }
+
+    fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
     }
 }
 
@@ -506,15 +527,24 @@ fn phase(activity: &Activity, settings: &Settings, at_cap: bool) -> (Phase, Inst
     (Phase::Idle, activity.at(idle_since) + settings.idle_timeout)
 }
 
-/// Serves `stream` until it closes, the watchdog closes it, or shutdown drains it. `place` is
+/// What woke a connection's task.
+enum Woken {
+    /// The connection ended.
+    Ended(Result<(), Box<dyn std::error::Error + Send + Sync>>),
+    /// The watchdog's timer fired.
+    Timer,
+    /// The server signalled (at the cap, or draining).
+    Signalled,
+}
+
+/// Serves `stream` until it closes, the watchdog closes it, or the server drains it. `place` is
 /// its place under the cap on open connections, given back when its socket closes.
 pub async fn serve(
     stream: TcpStream,
     place: Place,
     router: Router,
     settings: Arc<Settings>,
-    mut shutdown: watch::Receiver<bool>,
-    pressure: Arc<Pressure>,
+    signals: Arc<Signals>,
 ) {
     let activity = Arc::new(Activity::new());
     let socket = Socket {
@@ -534,36 +564,70 @@ pub async fn serve(
         .serve_connection(TokioIo::new(socket), served);
     tokio::pin!(connection);
 
-    let (mut watched, deadline) = phase(&activity, &settings, pressure.on());
+    let (mut watched, deadline) = phase(&activity, &settings, signals.at_cap());
     let timer = tokio::time::sleep_until(deadline.min(Instant::now() + settings.longest_sleep()));
     tokio::pin!(timer);
     // Answering: the bytes written when last looked, and when they last moved.
     let mut progress = (activity.written.load(Ordering::Relaxed), Instant::now());
     let mut closing: Option<Instant> = None;
-    let draining = *shutdown.borrow();
-    if draining {
-        connection.as_mut().graceful_shutdown();
-        closing = Some(Instant::now() + CLOSE_GRACE);
-    }
+    let mut draining = false;
     loop {
+        // Enabled before the flags are read, so no signal falls between the two.
+        let signalled = signals.changed.notified();
+        tokio::pin!(signalled);
+        signalled.as_mut().enable();
+        let seen = signals.generation();
+        if !draining && signals.draining() {
+            draining = true;
+            connection.as_mut().graceful_shutdown();
+            // In-flight requests finish under the drain deadline; only an idle connection is
+            // held to the grace period.
+            if activity.active.load(Ordering::Acquire) == 0 {
+                closing = Some(Instant::now() + CLOSE_GRACE);
+            }
+        }
         if let Some(by) = closing {
             timer.as_mut().reset(by);
         }
-        tokio::select! {
-            result = connection.as_mut() => {
+        // The connection is polled on every wake; the timer and the signal only when they may
+        // have fired (or once, to register), which keeps a request's wakes cheap.
+        let mut timer_polled = false;
+        let mut signal_polled = false;
+        let woken = std::future::poll_fn(|cx| {
+            if let Poll::Ready(result) = connection.as_mut().poll(cx) {
+                return Poll::Ready(Woken::Ended(result));
+            }
+            if (!timer_polled || timer.is_elapsed()) && {
+                timer_polled = true;
+                timer.as_mut().poll(cx).is_ready()
+            } {
+                return Poll::Ready(Woken::Timer);
+            }
+            if closing.is_none() && (!signal_polled || signals.generation() != seen) && {
+                signal_polled = true;
+                signalled.as_mut().poll(cx).is_ready()
+            } {
+                return Poll::Ready(Woken::Signalled);
+            }
+            Poll::Pending
+        })
+        .await;
+        match woken {
+            Woken::Ended(result) => {
                 if let Err(error) = result {
                     tracing::debug!(%error, "connection ended with an error");
                 }
                 return;
             }
-            () = timer.as_mut() => {
+            // The cap was reached (a head gets less time) or the server drains: look again now.
+            Woken::Signalled => timer.as_mut().reset(Instant::now()),
+            Woken::Timer => {
                 let now = Instant::now();
                 if closing.is_some_and(|by| now >= by) {
                     // It was asked to close and has not: drop it.
                     return;
                 }
-                let at_cap = pressure.on();
-                let (phase_now, deadline) = phase(&activity, &settings, at_cap);
+                let (phase_now, deadline) = phase(&activity, &settings, signals.at_cap());
                 let written = activity.written.load(Ordering::Relaxed);
                 if phase_now != watched || written != progress.0 {
                     progress = (written, now);
@@ -572,11 +636,16 @@ pub async fn serve(
                     Phase::Head if now >= deadline => {
                         // Cut sooner than its own timeout only because of the cap?
                         let (_, own) = phase(&activity, &settings, false);
-                        Some(if now < own { Cut::AtCap } else { Cut::HeaderTimeout })
+                        Some(if now < own {
+                            Cut::AtCap
+                        } else {
+                            Cut::HeaderTimeout
+                        })
                     }
                     Phase::Idle if now >= deadline => Some(Cut::IdleTimeout),
-                    Phase::Answering if phase_now == watched
-                        && now.duration_since(progress.1) >= settings.idle_timeout =>
+                    Phase::Answering
+                        if phase_now == watched
+                            && now.duration_since(progress.1) >= settings.idle_timeout =>
                     {
                         Some(Cut::SendStall)
                     }
@@ -596,29 +665,18 @@ pub async fn serve(
                         }
                         return;
                     }
-                    None => {
+                    None if closing.is_none() => {
                         let next = match phase_now {
                             Phase::Answering => progress.1 + settings.idle_timeout,
                             _ => deadline,
                         };
                         let next = next.min(now + settings.longest_sleep());
-                        timer.as_mut().reset(next.max(now + Duration::from_millis(1)));
+                        timer
+                            .as_mut()
+                            .reset(next.max(now + Duration::from_millis(1)));
                     }
+                    None => {}
                 }
-            }
-            changed = shutdown.changed(), if closing.is_none() => {
-                if changed.is_err() || *shutdown.borrow() {
-                    connection.as_mut().graceful_shutdown();
-                    // In-flight requests finish under the drain deadline; only an idle
-                    // connection is held to the grace period.
-                    if activity.active.load(Ordering::Acquire) == 0 {
-                        closing = Some(Instant::now() + CLOSE_GRACE);
-                    }
-                }
-            }
-            () = pressure.reached.notified(), if closing.is_none() => {
-                // The cap was reached: look again now, with a head's shorter timeout.
-                timer.as_mut().reset(Instant::now());
             }
         }
     }

@@ -1,7 +1,7 @@
 //! Accepting connections under a cap: a place under the cap is taken before each `accept`, so
 //! past it new connections wait in the kernel's listen backlog (no file descriptor is spent on
 //! them), and connections still waiting for a request head get a shorter timeout (see
-//! [`connection::Pressure`]) so the clients waiting behind them get in. The soft limit on open files
+//! [`connection::Signals`]) so the clients waiting behind them get in. The soft limit on open files
 //! is raised to its hard limit at start, and the cap kept below it.
 
 use std::io;
@@ -12,7 +12,7 @@ use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 
-use super::connection::{self, Pressure, Settings};
+use super::connection::{self, Settings, Signals};
 use crate::telemetry;
 
 /// File descriptors kept for everything but connections: listeners, the runtime's epoll and
@@ -90,27 +90,29 @@ pub async fn accept(
     places: Arc<Semaphore>,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let pressure = Arc::new(Pressure::default());
+    let signals = Arc::new(Signals::default());
+    // At the shutdown signal every connection drains, and the listener is dropped.
+    let drain = |signals: &Signals| signals.drain();
     loop {
         let place = match Arc::clone(&places).try_acquire_owned() {
             Ok(place) => place,
             Err(_) => {
                 telemetry::connections_at_cap();
-                pressure.reached();
+                signals.reached_cap();
                 let place = tokio::select! {
                     place = Arc::clone(&places).acquire_owned() => match place {
                         Ok(place) => place,
-                        Err(_) => return,
+                        Err(_) => return drain(&signals),
                     },
-                    _ = shutdown.wait_for(|stop| *stop) => return,
+                    _ = shutdown.wait_for(|stop| *stop) => return drain(&signals),
                 };
-                pressure.eased();
+                signals.eased();
                 place
             }
         };
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
-            _ = shutdown.wait_for(|stop| *stop) => return,
+            _ = shutdown.wait_for(|stop| *stop) => return drain(&signals),
         };
         match accepted {
             Ok((stream, _peer)) => {
@@ -120,8 +122,7 @@ pub async fn accept(
                     Place::new(place),
                     router.clone(),
                     Arc::clone(&settings),
-                    shutdown.clone(),
-                    Arc::clone(&pressure),
+                    Arc::clone(&signals),
                 ));
             }
             Err(error) if is_connection_error(&error) => {}
