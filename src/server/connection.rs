@@ -419,13 +419,11 @@ impl Drop for Socket {
             // write whole.
             send_now(&stream, &head_timeout_answer());
         }
-        // The client is still sending when bytes wait unread, or, after a 408 for a head it
-        // had begun, may be.
-        let still_sending = !self.eof
-            && match pending(&stream) {
-                Some(more) => more,
-                None => answer_408 && self.seen > 0,
-            };
+        // Unless the client has closed its side (or never sent a byte), it may still be
+        // sending: a body the server refused unread, the rest of a head. Closing now with its
+        // bytes unread would reset the connection and could destroy the answer before the
+        // client reads it.
+        let still_sending = !self.eof && self.seen > 0 && pending(&stream) != Some(false);
         if !still_sending {
             drop((stream, place));
             return;
@@ -439,8 +437,8 @@ impl Drop for Socket {
     }
 }
 
-/// Whether bytes wait unread on `stream` (`Some(false)` at end of stream, `None` when nothing
-/// waits now). Asks the socket itself: tokio's readiness may lag behind it.
+/// Whether bytes wait unread on `stream` (`Some(false)` at its end, `None` when nothing waits
+/// now). Asks the socket itself: tokio's readiness may lag behind it.
 fn pending(stream: &TcpStream) -> Option<bool> {
     use rustix::net::{RecvFlags, recv};
     let mut byte = [0u8; 1];

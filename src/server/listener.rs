@@ -117,6 +117,10 @@ pub async fn accept(
         match accepted {
             Ok((stream, _peer)) => {
                 telemetry::connection_accepted();
+                // Answers go out as written: a large one is written in frames, and Nagle's
+                // algorithm would hold a frame back until the client's (delayed) ack of the
+                // previous one, 40 ms.
+                let _ = stream.set_nodelay(true);
                 tokio::spawn(connection::serve(
                     stream,
                     Place::new(place),
