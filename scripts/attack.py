@@ -628,9 +628,14 @@ class Cgroup:
         elif "memory" in (v2 / "cgroup.controllers").read_text().split():
             self.version, self.path = 2, v2 / name
             self.path.mkdir()
-            (self.path / "memory.max").write_text(str(limit))
-            if (self.path / "memory.swap.max").exists():
-                (self.path / "memory.swap.max").write_text("0")
+            try:
+                # memory.max exists only when the parent hands the controller down.
+                (self.path / "memory.max").write_text(str(limit))
+                if (self.path / "memory.swap.max").exists():
+                    (self.path / "memory.swap.max").write_text("0")
+            except OSError:
+                self.path.rmdir()
+                raise
         else:
             raise RuntimeError("no memory controller")
 
@@ -709,7 +714,12 @@ async def run(binary, quick, only):
         print(f"  cgroup: SKIPPED ({why_not}); run as root on a machine with a memory controller", flush=True)
         FIGURES["cgroup"] = {"skipped": why_not}
     else:
-        group = Cgroup(256 * MIB)
+        try:
+            group = Cgroup(256 * MIB)
+        except (OSError, RuntimeError) as error:
+            print(f"  cgroup: SKIPPED (cannot make a memory cgroup here: {error})", flush=True)
+            FIGURES["cgroup"] = {"skipped": str(error)}
+            return
         try:
             await bodies(binary, body, name="cgroup", connections=64, cgroup=group)
         finally:

@@ -71,7 +71,7 @@ pub fn freed(bytes: usize) {
         return;
     };
     LARGE_FREES.fetch_add(1, Ordering::AcqRel);
-    if CHARGED.load(Ordering::Relaxed) * 2 > BUDGETS.load(Ordering::Relaxed) {
+    if CHARGED.load(Ordering::Relaxed).saturating_mul(2) > BUDGETS.load(Ordering::Relaxed) {
         release();
         return;
     }
@@ -108,7 +108,7 @@ impl MemoryBudget {
     /// A budget of `limit` bytes, none charged.
     pub fn new(limit: usize) -> Self {
         telemetry::memory_budget_limit(limit);
-        BUDGETS.fetch_add(limit, Ordering::Relaxed);
+        BUDGETS.fetch_add(counted(limit), Ordering::Relaxed);
         MemoryBudget {
             limit,
             used: AtomicUsize::new(0),
@@ -149,8 +149,14 @@ impl MemoryBudget {
 
 impl Drop for MemoryBudget {
     fn drop(&mut self) {
-        BUDGETS.fetch_sub(self.limit, Ordering::Relaxed);
+        BUDGETS.fetch_sub(counted(self.limit), Ordering::Relaxed);
     }
+}
+
+/// A budget's share of the process's total: capped, so a few absurdly large ones cannot
+/// overflow the sum.
+fn counted(limit: usize) -> usize {
+    limit.min(usize::MAX / 64)
 }
 
 /// Bytes charged to a budget, given back when dropped. It can grow (a body sent without a
