@@ -11,6 +11,12 @@
 //! - `global_reconcile`: `codec::pipeline::reconcile_global` then `serde_json::to_vec`, for presets
 //!   of 10 running prebuilds each.
 //!
+//! - `forecast/{domain,json,svg}`: a 7-day forecast of one preset (the v2 example: two weekday
+//!   schedules in Los Angeles), across the spring clock change: `PresetSnapshotV2::forecast`
+//!   alone, the snapshot built once; body bytes to JSON answer bytes
+//!   (`codec::v2::forecast::preset`, the answer, `serde_json::to_vec`); and body bytes to the SVG
+//!   chart. `forecast/json_92d` is the longest window.
+//!
 //! Sizes: 0 to 100,000 running prebuilds; 1 to 10,000 presets. Bodies are generated here,
 //! deterministically, with every column Coder writes (names, template and version IDs,
 //! timestamps with microsecond fractions) and rows in no particular order.
@@ -27,6 +33,10 @@ use criterion::{
     criterion_main, measurement::WallTime,
 };
 use prebuild_decider::codec::pipeline::{self as decide, DecisionInputs};
+use prebuild_decider::codec::v2::{chart, forecast};
+use prebuild_decider::domain::v2::{
+    PrebuildStatus, PresetRowsV2, PresetSnapshotV2, PresetV2, Schedule, Window,
+};
 use prebuild_decider::domain::{
     Backoff, GoDuration, InProgressCount, NoTrace, Preset, PresetSnapshot, RunningPrebuild,
     Timestamp, Transition,
@@ -357,5 +367,103 @@ fn bench_global(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_domain, bench_reconcile, bench_global);
+/// The v2 example's preset (two weekday schedules in Los Angeles, two running prebuilds), as
+/// body bytes and as a snapshot built from the same rows.
+fn forecast_inputs() -> (Vec<u8>, PresetSnapshotV2) {
+    let body = include_bytes!("../examples/v2-preset-snapshot.json").to_vec();
+    let at = |s: &str| Timestamp::parse_rfc3339(s).expect("RFC 3339");
+    let running = |id: &str, created_at: &str| RunningPrebuild {
+        id: id.parse().expect("a UUID"),
+        ready: true,
+        created_at: at(created_at),
+        current_preset_id: None,
+    };
+    let schedule = |cron: &str, n: i32| Schedule {
+        cron_expression: cron.to_owned(),
+        desired_instances: n,
+        preset_id: None,
+    };
+    let rows = PresetRowsV2 {
+        preset: PresetV2 {
+            preset: Preset {
+                id: "0196a3b2-8f4e-7c1d-9a2b-3c4d5e6f7a8b"
+                    .parse()
+                    .expect("a UUID"),
+                using_active_version: true,
+                deleted: false,
+                deprecated: false,
+                desired_instances: 1,
+            },
+            ttl: Some(86_400),
+            last_invalidated_at: Some(at("2025-06-01T00:00:00Z")),
+            scheduling_timezone: Some("America/Los_Angeles".to_owned()),
+            prebuild_status: PrebuildStatus::Healthy,
+        },
+        running: vec![
+            running(
+                "5b0c2f5e-7d53-4a4e-9d3c-1f2e3d4c5b6a",
+                "2025-05-31T20:00:00Z",
+            ),
+            running(
+                "9e8d7c6b-5a49-4382-a716-0f1e2d3c4b5a",
+                "2025-06-02T15:30:00Z",
+            ),
+        ],
+        in_progress: Vec::new(),
+        backoff: None,
+        schedules: vec![
+            schedule("* 9-13 * * 1-5", 3),
+            schedule("* 14-18 * * 1-5", 2),
+        ],
+        pending_count: 0,
+        is_hard_limited: false,
+    };
+    (
+        body,
+        PresetSnapshotV2::new(rows).expect("the example's rows are valid"),
+    )
+}
+
+/// The week of 3 March 2025 in Los Angeles (the spring change on the 9th), or `days` from it.
+fn forecast_window(days: i64) -> Window {
+    let from = Timestamp::parse_rfc3339("2025-03-03T08:00:00Z").expect("RFC 3339");
+    let to = Timestamp::from_utc(from.as_datetime().to_utc() + chrono::TimeDelta::days(days));
+    Window::new(from, to).expect("a window of at most 92 days")
+}
+
+fn bench_forecast(c: &mut Criterion) {
+    let (body, snapshot) = forecast_inputs();
+    let (week, quarter) = (forecast_window(7), forecast_window(92));
+    let mut group = new_group(c, "forecast");
+    group.measurement_time(Duration::from_secs(3));
+    group.bench_function("domain", |b| {
+        b.iter(|| black_box(&snapshot).forecast(black_box(week)))
+    });
+    for (name, window) in [("json", week), ("json_92d", quarter)] {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let forecast = forecast::preset(black_box(&body), black_box(window))
+                    .expect("the example is valid");
+                serde_json::to_vec(&forecast::PresetForecast::from(&forecast))
+                    .expect("a forecast serializes")
+            })
+        });
+    }
+    group.bench_function("svg", |b| {
+        b.iter(|| {
+            let forecast =
+                forecast::preset(black_box(&body), black_box(week)).expect("the example is valid");
+            chart::preset_svg(&forecast)
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    bench_domain,
+    bench_reconcile,
+    bench_global,
+    bench_forecast
+);
 criterion_main!(benches);

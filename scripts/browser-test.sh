@@ -12,7 +12,9 @@
 # 3. Runs tests/browser/swagger-ui.mjs: every documented operation rendered,
 #    "Try it out" → "Execute" on each POST answers 200 with a decision, and
 #    the page requests nothing outside the server (also when served under a
-#    host name that is not loopback). Screenshots go to $ARTIFACTS_DIR
+#    host name that is not loopback), and each chart answer (the forecasts,
+#    asked for as image/svg+xml) is shown as an image. Screenshots, the
+#    charts' among them, go to $ARTIFACTS_DIR
 #    (default /tmp/prebuild-decider-artifacts), outside the repository; the
 #    log prints their paths.
 # 4. Stops the server; exits non-zero when any check failed.

@@ -13,9 +13,10 @@
 #    every phase (examples, coverage, fuzzing, stateful; stateful is skipped
 #    by schemathesis itself while the document declares no links), positive
 #    and negative data, from a scratch folder outside the repository so its
-#    example database and crash files stay out of it. The only allowance is
+#    example database and crash files stay out of it. The only allowances are
 #    in schemathesis.toml at the repository root: a schema-valid body may be
-#    a 422 for the contract's cross-field rules.
+#    a 422 for the contract's cross-field rules, and a forecast's valid
+#    timestamps a 400 for a window that is empty or too long.
 # 4. Checks the server still answers /healthz, stops it, and exits non-zero
 #    on any finding (or if the server died).
 #

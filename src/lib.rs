@@ -7,7 +7,7 @@
 //! - [`codec`]: bytes to domain rows and decisions to bytes, with precise problems;
 //! - [`http`]: the HTTP surface (router, handlers, middleware, extractors, OpenAPI);
 //! - [`server`]: the server's lifecycle (listeners, signals, drain);
-//! - [`cli`]: the command line (`serve`, `decide`, `openapi`, `healthcheck`).
+//! - [`cli`]: the command line (`serve`, `decide`, `forecast`, `openapi`, `healthcheck`).
 
 #![forbid(unsafe_code)]
 

@@ -48,6 +48,11 @@ pub enum Command {
     /// `POST /v1/presets/reconcile` (or, with `--rules v2`, `POST /v2/presets/reconcile`) would
     /// answer; a bad snapshot prints its problem on stderr and exits 1.
     Decide(DecideArgs),
+    /// Forecast what a v2 preset snapshot's schedules will make its target over a window, as
+    /// `POST /v2/presets/forecast` does: a table of intervals and a chart of the target by local
+    /// hour (a row per day), and the SVG chart to a file with `--svg`; a bad snapshot or window
+    /// prints its problem on stderr and exits 1.
+    Forecast(ForecastArgs),
     /// Print the OpenAPI document.
     Openapi,
     /// Exit 0 when `GET /healthz` on the configured address answers 200, 1 otherwise (for
@@ -172,6 +177,31 @@ pub struct DecideArgs {
     /// (today's Coder rules, the body of `/v2/presets/reconcile`).
     #[arg(long, value_enum, default_value_t = Rules::V1)]
     pub rules: Rules,
+}
+
+/// Flags of `forecast`.
+#[derive(Clone, Debug, Args)]
+pub struct ForecastArgs {
+    /// The snapshot file (JSON, a body of `POST /v2/presets/forecast`, or of
+    /// `POST /v2/global/forecast` with `--global`); stdin when omitted or `-`.
+    pub file: Option<PathBuf>,
+    /// The window's first instant (RFC 3339, read as the `from` query parameter is); the clock
+    /// when omitted.
+    #[arg(long)]
+    pub from: Option<String>,
+    /// The first instant after the window (RFC 3339); 7 days after `--from` when omitted, at
+    /// most 92 days after it.
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Also write the forecast as an SVG chart to this file (`-`: stdout, instead of the table).
+    #[arg(long, value_name = "OUT")]
+    pub svg: Option<PathBuf>,
+    /// Print the JSON answer of the HTTP call instead of the table.
+    #[arg(long, conflicts_with = "svg")]
+    pub json: bool,
+    /// The file is a global snapshot: forecast every preset and the pool's total.
+    #[arg(long)]
+    pub global: bool,
 }
 
 /// The rule sets `decide` can apply.

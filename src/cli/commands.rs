@@ -1,4 +1,5 @@
-//! The subcommands that do not serve: `decide`, `openapi` and `healthcheck`.
+//! The subcommands that do not serve: `decide`, `openapi` and `healthcheck` (and `forecast`, in
+//! [`super::forecast`]).
 
 use std::io::{Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -40,20 +41,7 @@ pub fn decide(args: &DecideArgs) -> ExitCode {
 /// The decision for the snapshot `args` name, by the rules they choose, as JSON (v1's and v2's
 /// answers have different shapes). Bad flags are problems too, so every failure reads the same.
 fn decide_file(args: &DecideArgs) -> Result<serde_json::Value, Problem> {
-    let mut body = Vec::new();
-    let read = match args.file.as_deref() {
-        None => std::io::stdin().read_to_end(&mut body).map(drop),
-        Some(path) if path.as_os_str() == "-" => std::io::stdin().read_to_end(&mut body).map(drop),
-        Some(path) => std::fs::File::open(path)
-            .and_then(|mut f| f.read_to_end(&mut body))
-            .map(drop),
-    };
-    read.map_err(|error| {
-        Problem::http(
-            axum::http::StatusCode::BAD_REQUEST,
-            format!("cannot read the snapshot: {error}"),
-        )
-    })?;
+    let body = read_snapshot(args.file.as_deref())?;
     let now = match &args.now {
         Some(value) => decide::parse_now(value).map_err(Problem::invalid_query)?,
         None => Timestamp::from_utc(Utc::now()),
@@ -69,6 +57,26 @@ fn decide_file(args: &DecideArgs) -> Result<serde_json::Value, Problem> {
         Rules::V2 => serde_json::to_value(decide_v2::reconcile(&body, inputs, args.explain)?),
     };
     Ok(answer.expect("answers are plain data"))
+}
+
+/// The snapshot in `file`, or on stdin when it is absent or `-`; a file that cannot be read is a
+/// problem like any other.
+pub(super) fn read_snapshot(file: Option<&std::path::Path>) -> Result<Vec<u8>, Problem> {
+    let mut body = Vec::new();
+    let read = match file {
+        None => std::io::stdin().read_to_end(&mut body).map(drop),
+        Some(path) if path.as_os_str() == "-" => std::io::stdin().read_to_end(&mut body).map(drop),
+        Some(path) => std::fs::File::open(path)
+            .and_then(|mut f| f.read_to_end(&mut body))
+            .map(drop),
+    };
+    read.map_err(|error| {
+        Problem::http(
+            axum::http::StatusCode::BAD_REQUEST,
+            format!("cannot read the snapshot: {error}"),
+        )
+    })?;
+    Ok(body)
 }
 
 /// `openapi`: the document on stdout.

@@ -3,6 +3,7 @@
 
 pub mod args;
 pub mod commands;
+pub mod forecast;
 
 use std::process::ExitCode;
 
@@ -14,6 +15,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         None => serve(cli.serve).await,
         Some(Command::Serve(args)) => serve(args).await,
         Some(Command::Decide(args)) => commands::decide(&args),
+        Some(Command::Forecast(args)) => forecast::forecast(&args),
         Some(Command::Openapi) => commands::openapi(),
         Some(Command::Healthcheck(args)) => commands::healthcheck(&args).await,
     }

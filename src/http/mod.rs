@@ -1,11 +1,12 @@
 //! The HTTP surface: the router, thin handlers (extract, call the codec's pipeline, answer),
-//! the extractors, the middleware and the OpenAPI document.
+//! the extractors, the middleware, the OpenAPI document and Swagger UI.
 
 pub mod budget;
 pub mod extract;
 pub mod handlers;
 pub mod middleware;
 pub mod openapi;
+pub mod swagger;
 
 use std::sync::Arc;
 
@@ -18,7 +19,6 @@ use axum::routing::{get, post};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use utoipa_swagger_ui::SwaggerUi;
 
 use crate::codec::problem::Problem;
 use crate::config::Config;
@@ -50,6 +50,8 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(handlers::version))
         .routes(routes!(handlers::v2::preset_reconcile))
         .routes(routes!(handlers::v2::global_reconcile))
+        .routes(routes!(handlers::forecast::preset_forecast))
+        .routes(routes!(handlers::forecast::global_forecast))
         .routes(routes!(handlers::healthz))
         .routes(routes!(handlers::readyz))
 }
@@ -75,18 +77,12 @@ pub fn router(config: Config) -> Router {
     crate::telemetry::metrics_handle();
     let (routes, openapi) = documented_routes().split_for_parts();
     let document = Bytes::from(document_text(&openapi));
-    let swagger_ui = SwaggerUi::new("/swagger-ui").config(
-        utoipa_swagger_ui::Config::from(OPENAPI_PATH)
-            .try_it_out_enabled(true)
-            // Swagger UI would otherwise send the document to validator.swagger.io when not on localhost.
-            .validator_url("none"),
-    );
     let mut routes = routes
         .route(
             OPENAPI_PATH,
             get(move || async move { ([(header::CONTENT_TYPE, "application/json")], document) }),
         )
-        .merge(swagger_ui);
+        .merge(swagger::routes());
     if config.serve_metrics {
         routes = routes.route("/metrics", get(metrics));
     }

@@ -26,6 +26,7 @@ use crate::codec::v2::model as v2_model;
     tags(
         (name = "decisions", description = "Decide what to do with a preset's prebuilds, by the seed's rules (v1)."),
         (name = "v2", description = "Decide by today's Coder rules: expiry, schedules, cancel-pending, the hard limit, several actions."),
+        (name = "forecast", description = "What a preset's schedules will make its target over the coming days, from the v2 decision's own code: as JSON or as a chart."),
         (name = "operations", description = "Liveness and readiness for orchestrators.")
     ),
     components(schemas(
@@ -40,6 +41,7 @@ use crate::codec::v2::model as v2_model;
         model::DeleteAction,
         model::BackoffAction,
         v2_model::PresetV2,
+        v2_model::PrebuildStatus,
         v2_model::Schedule,
         v2_model::PendingRow,
         v2_model::CancelPendingAction,

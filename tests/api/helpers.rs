@@ -2,34 +2,20 @@
 
 use axum::Router;
 use axum::body::Body;
-use axum::http::{HeaderMap, Request, StatusCode, header};
-use http_body_util::BodyExt;
+use axum::http::Request;
 use prebuild_decider::config::Config;
 use serde_json::Value;
-use tower::ServiceExt;
 
 /// The app with the default configuration.
 pub fn app() -> Router {
     prebuild_decider::app(Config::default())
 }
 
-/// An answer: status, headers, and the body parsed as JSON (Null when it is not JSON).
-#[derive(Debug)]
-pub struct Answer {
-    pub status: StatusCode,
-    pub headers: HeaderMap,
-    pub bytes: Vec<u8>,
-    pub json: Value,
-}
+#[path = "../common/answer.rs"]
+mod answer;
+pub use answer::{Answer, json_request, send};
 
 impl Answer {
-    pub fn content_type(&self) -> &str {
-        self.headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-    }
-
     /// Asserts an RFC 9457 problem with this status, and returns it.
     #[track_caller]
     pub fn problem(&self, status: u16) -> &Value {
@@ -71,38 +57,9 @@ impl Answer {
     }
 }
 
-/// Sends `request` through `app`.
-pub async fn send(app: &Router, request: Request<Body>) -> Answer {
-    let response = app
-        .clone()
-        .oneshot(request)
-        .await
-        .expect("the router is infallible");
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes()
-        .to_vec();
-    let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    Answer {
-        status,
-        headers,
-        bytes,
-        json,
-    }
-}
-
 /// POSTs `body` as JSON to `uri`.
 pub async fn post(app: &Router, uri: &str, body: impl Into<Body>) -> Answer {
-    let request = Request::post(uri)
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(body.into())
-        .expect("request");
-    send(app, request).await
+    send(app, json_request(uri, body)).await
 }
 
 /// POSTs the JSON value `body` to `uri`.

@@ -6,6 +6,7 @@ mod bad_input;
 mod cli;
 mod conformance;
 mod endpoints;
+mod forecast;
 mod helpers;
 mod openapi;
 mod process;

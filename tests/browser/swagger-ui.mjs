@@ -17,10 +17,15 @@
 //     leave the browser, and the browser resolves no host name but the test's own.
 //  4. the same page served under a host name that is not loopback (mapped to 127.0.0.1 inside
 //     Chromium only), because Swagger UI skips some outside requests, such as its online
-//     validator badge, on localhost only.
+//     validator badge, on localhost only;
+//  5. on each POST that can answer a chart (`image/svg+xml`, the forecasts), picking that media
+//     type and executing again sends it in `Accept` and shows the chart as an image, decoded
+//     and drawn at its size.
 // Screenshots go to $ARTIFACTS_DIR: swagger-ui.png (the whole page after every Execute),
 // swagger-ui-reconcile.png and swagger-ui-v2-reconcile.png (the v1 and v2 main calls' blocks with
-// their answers); the log prints their paths.
+// their answers), and for each chart answer the block and the chart alone
+// (swagger-ui-presets-forecast.png, presets-forecast-chart.png, and the global forecast's); the
+// log prints their paths.
 //
 // Environment: BASE_URL (required), CHROMIUM_PATH (default /usr/bin/chromium), ARTIFACTS_DIR
 // (default /tmp/prebuild-decider-artifacts), TIMEOUT_MS per step (default 30000).
@@ -185,6 +190,36 @@ async function renderedOperations(page) {
   );
 }
 
+/**
+ * On a POST whose 200 answer can be `image/svg+xml` (a forecast's chart), already tried out:
+ * picks that media type in the responses' "Media type" menu (it controls `Accept`), executes
+ * again, and returns what was sent and the image Swagger UI shows, once it has been drawn.
+ */
+async function executeForChart(page, operation) {
+  const op = page.locator(`.opblock.opblock-post:has(.opblock-summary-path[data-path="${operation.path}"])`).first();
+  const media = op.locator('.response-control-media-type--accept-controller select').first();
+  await media.waitFor({ timeout });
+  await media.selectOption('image/svg+xml');
+  const sent = page.waitForRequest((request) => request.method() === 'POST', { timeout });
+  await op.locator('button.execute').first().click();
+  const request = await sent;
+  const answer = await request.response();
+  const image = op.locator('.live-responses-table img.svg-answer').first();
+  await image.waitFor({ timeout });
+  // Decoded and drawn: an SVG that failed to parse has no natural size.
+  await page.waitForFunction((element) => element.complete && element.naturalWidth > 0, await image.elementHandle(), { timeout });
+  const size = await image.evaluate((element) => ({ width: element.naturalWidth, height: element.naturalHeight }));
+  const statusText = (await op.locator('.live-responses-table .response .response-col_status').first().innerText()).trim();
+  return {
+    op,
+    image,
+    size,
+    statusText,
+    accept: request.headers()['accept'] ?? '',
+    contentType: (await answer?.headerValue('content-type')) ?? '',
+  };
+}
+
 /** "Try it out" → "Execute" on one POST; returns the status and body Swagger UI shows. */
 async function tryItOut(page, operation) {
   const block = page.locator(`.opblock.opblock-post:has(.opblock-summary-path[data-path="${operation.path}"])`);
@@ -318,6 +353,28 @@ async function main() {
             (errors.length ? ` (it does not conform: ${errors.slice(0, 5).join('; ')})` : ''),
         );
         console.log(`   ${operation.path} answered: ${bodyText.replace(/\s+/g, ' ').slice(0, 200)}`);
+      } catch (error) {
+        check(false, `${label}: ${error.message.split('\n')[0]}`);
+      }
+    }
+
+    // A chart answer: "Try it out" asking for image/svg+xml shows the chart itself.
+    const charted = posts.filter((o) => o.operation.responses?.['200']?.content?.['image/svg+xml']);
+    check(charted.length >= 2, `the document offers ${charted.length} chart answers (image/svg+xml), the forecasts' at least`);
+    for (const operation of charted) {
+      const label = `POST ${operation.path}: Execute with the image/svg+xml media type`;
+      try {
+        const { op, image, size, statusText, accept, contentType } = await executeForChart(page, operation);
+        check(accept.includes('image/svg+xml'), `${label}: the request asks for it in Accept (${JSON.stringify(accept)})`);
+        check(statusText.startsWith('200'), `${label}: answers 200 (got ${JSON.stringify(statusText.slice(0, 40))})`);
+        check(contentType.startsWith('image/svg+xml'), `${label}: answers image/svg+xml (got ${JSON.stringify(contentType)})`);
+        check(size.width >= 1000 && size.height >= 400, `${label}: shows the chart as an image (${size.width}×${size.height})`);
+        const stem = operation.path.replace(/^\/v2\//, '').replace(/\//g, '-');
+        const block = path.join(artifactsDir, `swagger-ui-${stem}.png`);
+        await op.screenshot({ path: block });
+        const chart = path.join(artifactsDir, `${stem}-chart.png`);
+        await image.screenshot({ path: chart });
+        console.log(`swagger-ui: screenshots of POST ${operation.path}'s chart saved to ${block} and ${chart}`);
       } catch (error) {
         check(false, `${label}: ${error.message.split('\n')[0]}`);
       }

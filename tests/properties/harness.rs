@@ -1,13 +1,10 @@
 //! The router driven in-process from synchronous property closures, and the case counts.
 
 use axum::Router;
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
-use http_body_util::BodyExt;
+use axum::http::StatusCode;
 use prebuild_decider::config::Config;
 use proptest::test_runner::{Config as ProptestConfig, FileFailurePersistence};
 use serde_json::Value;
-use tower::ServiceExt;
 
 /// Proptest's settings with `cases` cases, unless `PROPTEST_CASES` asks for another number
 /// (`PROPTEST_CASES=5000 cargo test --test properties` for a long run).
@@ -31,14 +28,9 @@ pub struct Server {
     app: Router,
 }
 
-/// An answer: status, content type, raw bytes and (when it is JSON) the parsed body.
-#[derive(Debug)]
-pub struct Answer {
-    pub status: StatusCode,
-    pub content_type: String,
-    pub bytes: Vec<u8>,
-    pub json: Value,
-}
+#[path = "../common/answer.rs"]
+mod answer;
+pub use answer::Answer;
 
 thread_local! {
     static SERVER: &'static Server = Box::leak(Box::new(Server::new()));
@@ -63,39 +55,8 @@ impl Server {
 
     /// POSTs `body` as JSON to `uri`.
     pub fn post(&self, uri: &str, body: impl Into<Vec<u8>>) -> Answer {
-        let request = Request::post(uri)
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(body.into()))
-            .expect("a request");
-        self.runtime.block_on(async {
-            let response = self
-                .app
-                .clone()
-                .oneshot(request)
-                .await
-                .expect("the router is infallible");
-            let status = response.status();
-            let content_type = response
-                .headers()
-                .get(header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default()
-                .to_owned();
-            let bytes = response
-                .into_body()
-                .collect()
-                .await
-                .expect("a body")
-                .to_bytes()
-                .to_vec();
-            let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-            Answer {
-                status,
-                content_type,
-                bytes,
-                json,
-            }
-        })
+        let request = answer::json_request(uri, body.into());
+        self.runtime.block_on(answer::send(&self.app, request))
     }
 
     /// POSTs the JSON value `body` to `uri`.
@@ -107,13 +68,13 @@ impl Server {
 impl Answer {
     /// The JSON body of a 200, or a description of what came instead.
     pub fn ok(&self) -> Result<&Value, String> {
-        if self.status == StatusCode::OK && self.content_type == "application/json" {
+        if self.status == StatusCode::OK && self.content_type() == "application/json" {
             Ok(&self.json)
         } else {
             Err(format!(
                 "expected 200 application/json, got {} {}: {}",
                 self.status,
-                self.content_type,
+                self.content_type(),
                 String::from_utf8_lossy(&self.bytes)
             ))
         }

@@ -638,7 +638,7 @@ fn check_problem(answer: &Answer, sent: &[u8]) -> Result<(), TestCaseError> {
         body
     );
     prop_assert_eq!(
-        answer.content_type.as_str(),
+        answer.content_type(),
         "application/problem+json",
         "{}",
         body

@@ -9,6 +9,7 @@
 mod agreement;
 mod coverage;
 mod decision;
+mod forecast;
 mod harness;
 mod invalid;
 mod json_tree;

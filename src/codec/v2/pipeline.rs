@@ -7,7 +7,7 @@ use crate::codec::json::parse_json;
 use crate::codec::model::explanation;
 use crate::codec::pipeline::{DecisionInputs, new_decision_id, parse_preset_rows, trace};
 use crate::codec::problem::{FieldError, Problem};
-use crate::codec::read::{self, MAX_FIELD_ERRORS, require, snapshot_problem};
+use crate::codec::read::{self, Keys, MAX_FIELD_ERRORS, require, snapshot_problem};
 use crate::codec::wire::{GoDurationText, Object, Rfc3339};
 use crate::domain::v2 as domain;
 use crate::domain::{self as v1, Explanation};
@@ -18,6 +18,17 @@ pub fn reconcile(
     inputs: DecisionInputs,
     explain: bool,
 ) -> Result<model::DecisionV2, Problem> {
+    let (snapshot, keys) = preset_snapshot(body)?;
+    let mut explanation = trace(explain);
+    let decision = snapshot
+        .decide(inputs.now, inputs.backoff_interval, &mut explanation)
+        .map_err(|error| snapshot_problem(&error, &keys))?;
+    Ok(decision_answer(decision, explanation, inputs))
+}
+
+/// A v2 preset snapshot body, checked (with the key spellings its pointers need), or the same
+/// problem `POST /v2/presets/reconcile` answers for it.
+pub(crate) fn preset_snapshot(body: &[u8]) -> Result<(domain::PresetSnapshotV2, Keys), Problem> {
     let (rows, keys) = parse_preset_rows(body)?;
     let Object(more): Object<model::PresetSnapshotV2Fields> = parse_json(body)?;
     let mut errors = Vec::new();
@@ -37,13 +48,9 @@ pub fn reconcile(
         pending_count: more.pending_count.map_or(0, |count| count.0),
         is_hard_limited: more.is_hard_limited.unwrap_or(false),
     };
-    let problem = |error| snapshot_problem(&error, &keys);
-    let snapshot = domain::PresetSnapshotV2::new(rows).map_err(problem)?;
-    let mut explanation = trace(explain);
-    let decision = snapshot
-        .decide(inputs.now, inputs.backoff_interval, &mut explanation)
-        .map_err(problem)?;
-    Ok(decision_answer(decision, explanation, inputs))
+    let snapshot =
+        domain::PresetSnapshotV2::new(rows).map_err(|error| snapshot_problem(&error, &keys))?;
+    Ok((snapshot, keys))
 }
 
 /// `POST /v2/global/reconcile`.
@@ -55,12 +62,49 @@ pub fn reconcile_global(
     decide_global(read_global(body)?, inputs, explain)
 }
 
+/// `POST /v2/global/reconcile` from the rows [`read_global`] read: every preset's decision.
+pub fn decide_global(
+    read: GlobalReadV2,
+    inputs: DecisionInputs,
+    explain: bool,
+) -> Result<model::GlobalDecisionV2, Problem> {
+    let (global, keys) = read.check()?;
+    let decisions = global
+        .decide(inputs.now, inputs.backoff_interval, explain)
+        .map_err(|error| snapshot_problem(&error, &keys))?
+        .into_iter()
+        .map(|(decision, explanation)| decision_answer(decision, explanation, inputs))
+        .collect();
+    Ok(model::GlobalDecisionV2 {
+        decision_id: new_decision_id(),
+        decisions,
+        evaluated_at: Rfc3339(inputs.now),
+        backoff_interval: GoDurationText(inputs.backoff_interval),
+    })
+}
+
+/// A v2 global snapshot body, checked (with the key spellings its pointers need), or the same
+/// problem `POST /v2/global/reconcile` answers for it.
+pub(crate) fn global_snapshot(body: &[u8]) -> Result<(domain::GlobalSnapshotV2, Keys), Problem> {
+    read_global(body)?.check()
+}
+
 /// A v2 global snapshot's rows as read from its body, not yet checked against the contract:
 /// what [`decide_global`] decides. Reading and deciding are apart so a caller can free the body
 /// in between.
 pub struct GlobalReadV2 {
     rows: domain::GlobalRowsV2,
-    keys: read::Keys,
+    keys: Keys,
+}
+
+impl GlobalReadV2 {
+    /// The rows checked against the contract, with the key spellings their pointers need.
+    fn check(self) -> Result<(domain::GlobalSnapshotV2, Keys), Problem> {
+        let GlobalReadV2 { rows, keys } = self;
+        let global =
+            domain::GlobalSnapshotV2::new(rows).map_err(|error| snapshot_problem(&error, &keys))?;
+        Ok((global, keys))
+    }
 }
 
 /// Reads the body of `POST /v2/global/reconcile` into its rows (a 400 or 422 when it is not a
@@ -117,29 +161,6 @@ pub fn read_global(body: &[u8]) -> Result<GlobalReadV2, Problem> {
             .collect(),
     };
     Ok(GlobalReadV2 { rows, keys })
-}
-
-/// `POST /v2/global/reconcile` from the rows [`read_global`] read: every preset's decision.
-pub fn decide_global(
-    read: GlobalReadV2,
-    inputs: DecisionInputs,
-    explain: bool,
-) -> Result<model::GlobalDecisionV2, Problem> {
-    let GlobalReadV2 { rows, keys } = read;
-    let problem = |error| snapshot_problem(&error, &keys);
-    let global = domain::GlobalSnapshotV2::new(rows).map_err(problem)?;
-    let decisions = global
-        .decide(inputs.now, inputs.backoff_interval, explain)
-        .map_err(problem)?
-        .into_iter()
-        .map(|(decision, explanation)| decision_answer(decision, explanation, inputs))
-        .collect();
-    Ok(model::GlobalDecisionV2 {
-        decision_id: new_decision_id(),
-        decisions,
-        evaluated_at: Rfc3339(inputs.now),
-        backoff_interval: GoDurationText(inputs.backoff_interval),
-    })
 }
 
 fn preset_v2(preset: v1::Preset, fields: model::PresetV2Fields) -> domain::PresetV2 {

@@ -136,4 +136,13 @@ impl GlobalSnapshotV2 {
                 .map_err(|error| self.v1.relocate_backoff_error(error, index))
         })
     }
+
+    /// Each preset as the decision reads it, in the order of the presets list.
+    pub(super) fn views(&self) -> impl Iterator<Item = PresetView<'_>> {
+        self.v1
+            .presets()
+            .iter()
+            .zip(&self.additions)
+            .map(|(v1, additions)| PresetView { v1, additions })
+    }
 }

@@ -11,6 +11,8 @@
 //! - [`snapshot`]: one preset's v2 rows and their checks.
 //! - [`reconcile`]: state, actions and `can_skip` (rules 1–6).
 //! - [`global`]: the global snapshot's lists split per preset, and every preset's decision.
+//! - [`forecast`]: a preset's (or every preset's) target over a window of time, from the
+//!   decision's own code.
 //!
 //! An API layer builds a [`PresetSnapshotV2`] from [`PresetRowsV2`] (or a [`GlobalSnapshotV2`]
 //! from [`GlobalRowsV2`]), turns a v1 [`crate::domain::SnapshotError`] into a JSON pointer with
@@ -19,6 +21,7 @@
 
 pub mod cron;
 pub mod expiry;
+pub mod forecast;
 pub mod global;
 pub mod reconcile;
 pub mod schedule;
@@ -27,6 +30,7 @@ pub mod snapshot;
 
 pub use cron::{CronError, CronField, CronSchedule};
 pub use expiry::Expiry;
+pub use forecast::{GlobalForecast, PresetForecast, Window, WindowError};
 pub use global::{GlobalRowsV2, GlobalSnapshotV2};
 pub use reconcile::{ActionV2, DecisionV2, StateV2};
 pub use schedule::{Target, TargetRule, TargetSource, WeeklySchedule};

@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use utoipa::IntoResponses;
 use uuid::Uuid;
 
+pub mod forecast;
 pub mod v2;
 
 use super::AppState;
