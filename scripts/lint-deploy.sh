@@ -13,7 +13,10 @@
 # 3. kustomization.yaml lists exactly the manifests in the folder, and the
 #    manifests agree with each other (selectors match the pod labels, named
 #    ports exist, the HPA targets the Deployment, the grace period outlasts
-#    the shutdown timeout, the pod runs as non-root).
+#    the shutdown timeout, the pod runs as non-root, and the memory budget
+#    the binary derives from the memory limit holds a body of the largest
+#    size: limit - 40 MiB - max-connections x 48 KiB >= 3 x max-body-bytes
+#    + 16 KiB; see docs/operations.md).
 # 4. When kubectl or kustomize is on PATH: the kustomize rendering validates
 #    too (skipped, and said so, when neither is).
 #
@@ -235,6 +238,40 @@ else:
             grace = podspec.get("terminationGracePeriodSeconds", 30)
             if grace <= secs:
                 problems.append(f"terminationGracePeriodSeconds {grace} does not outlast the {secs}s shutdown timeout")
+
+        # The memory budget (docs/operations.md): given, or what the binary derives from the
+        # container's limit; it must hold at least one body of the largest size, and a given
+        # one must leave the process and its connections their headroom.
+        def quantity(text):
+            m = re.fullmatch(r"(\d+)(Ki|Mi|Gi)?", str(text or ""))
+            if not m:
+                return None
+            return int(m[1]) << {None: 0, "Ki": 10, "Mi": 20, "Gi": 30}[m[2]]
+
+        resources = c.get("resources", {})
+        limit = quantity(resources.get("limits", {}).get("memory"))
+        request = quantity(resources.get("requests", {}).get("memory"))
+        if limit is None:
+            problems.append(f"container {c['name']} has no memory limit the budget can be derived from")
+        else:
+            connections = int(env.get("PREBUILD_DECIDER_MAX_CONNECTIONS") or 1024)
+            body = int(env.get("PREBUILD_DECIDER_MAX_BODY_BYTES") or 16 << 20)
+            headroom = (40 << 20) + connections * (48 << 10)
+            given = quantity(env.get("PREBUILD_DECIDER_MAX_BUFFERED_BYTES"))
+            budget = given if given is not None else max(limit - headroom, 4 << 20)
+            if given is not None and given + headroom > limit:
+                problems.append(
+                    f"PREBUILD_DECIDER_MAX_BUFFERED_BYTES {given} leaves less than 40 MiB + "
+                    f"{connections} x 48 KiB of the {limit}-byte memory limit")
+            if 3 * body + (16 << 10) > budget:
+                problems.append(
+                    f"a {body}-byte body (charged {3 * body + (16 << 10)}) does not fit the "
+                    f"{budget}-byte memory budget: raise the memory limit or lower "
+                    "PREBUILD_DECIDER_MAX_BODY_BYTES or PREBUILD_DECIDER_MAX_CONNECTIONS")
+            if request is not None and request < limit:
+                problems.append(
+                    f"memory request {request} below the limit {limit}: the budget may use up "
+                    "to the limit, so request it")
 
 for p in problems:
     print(f"  {p}")

@@ -38,6 +38,22 @@ pub const PREBUILDS_TO_CREATE: &str = "prebuild_decider_prebuilds_to_create_tota
 pub const PREBUILDS_TO_DELETE: &str = "prebuild_decider_prebuilds_to_delete_total";
 /// Always 1, labelled with `version` and `commit`.
 pub const BUILD_INFO: &str = "prebuild_decider_build_info";
+/// Requests refused before their handler ran, by `reason` (see [`Refusal`]).
+pub const HTTP_REFUSED: &str = "http_requests_refused_total";
+/// Connections open now (accepted and not yet closed, lingering ones included).
+pub const CONNECTIONS_OPEN: &str = "http_connections_open";
+/// The cap on open connections (`--max-connections`).
+pub const CONNECTIONS_MAX: &str = "http_connections_max";
+/// Connections accepted.
+pub const CONNECTIONS_ACCEPTED: &str = "http_connections_accepted_total";
+/// Times accepting paused because the cap on open connections was reached.
+pub const CONNECTIONS_AT_CAP: &str = "http_connections_at_cap_total";
+/// Connections the server closed, by `reason` (see [`Cut`]).
+pub const CONNECTIONS_CUT: &str = "http_connections_closed_by_server_total";
+/// The memory budget for request bodies and their work, in bytes.
+pub const MEMORY_BUDGET: &str = "prebuild_decider_memory_budget_bytes";
+/// The bytes of the memory budget charged now.
+pub const MEMORY_BUDGET_USED: &str = "prebuild_decider_memory_budget_used_bytes";
 
 /// The crate version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -123,6 +139,141 @@ fn describe() {
         "Prebuilds the decisions asked to delete."
     );
     describe_gauge!(BUILD_INFO, "Build information; always 1.");
+    describe_counter!(
+        HTTP_REFUSED,
+        "Requests refused before their handler ran, by reason: in_flight (503), memory_budget \
+         (503), body_too_large (413), request_timeout (408)."
+    );
+    describe_gauge!(CONNECTIONS_OPEN, "HTTP connections open.");
+    describe_gauge!(CONNECTIONS_MAX, "The cap on open HTTP connections.");
+    describe_counter!(CONNECTIONS_ACCEPTED, "HTTP connections accepted.");
+    describe_counter!(
+        CONNECTIONS_AT_CAP,
+        "Times accepting paused because the cap on open connections was reached (new \
+         connections wait in the listen backlog)."
+    );
+    describe_counter!(
+        CONNECTIONS_CUT,
+        "HTTP connections the server closed, by reason: header_timeout, idle_timeout, \
+         send_stall, at_cap (no request head within a second while the server was at its cap)."
+    );
+    describe_gauge!(
+        MEMORY_BUDGET,
+        Unit::Bytes,
+        "The memory budget for request bodies and the work they cause."
+    );
+    describe_gauge!(
+        MEMORY_BUDGET_USED,
+        Unit::Bytes,
+        "The bytes of the memory budget charged now."
+    );
+}
+
+/// Why a request was refused before its handler ran.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// 503: `--max-in-flight` requests were in flight.
+    InFlight,
+    /// 503: the memory budget could not hold the body.
+    MemoryBudget,
+    /// 413: the body is larger than the limit.
+    BodyTooLarge,
+    /// 408: the request was not complete within `--request-timeout`.
+    RequestTimeout,
+}
+
+/// Counts a refusal.
+pub fn refused(reason: Refusal) {
+    static COUNTERS: OnceLock<[metrics::Counter; 4]> = OnceLock::new();
+    let counters = COUNTERS.get_or_init(|| {
+        [
+            "in_flight",
+            "memory_budget",
+            "body_too_large",
+            "request_timeout",
+        ]
+        .map(|reason| metrics::counter!(HTTP_REFUSED, "reason" => reason))
+    });
+    counters[reason as usize].increment(1);
+}
+
+/// Why the server closed a connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cut {
+    /// The request head did not arrive within `--header-read-timeout`.
+    HeaderTimeout,
+    /// Nothing happened on it for `--idle-timeout`.
+    IdleTimeout,
+    /// An answer was being written and the client took none of it for `--idle-timeout`.
+    SendStall,
+    /// Its request head had not arrived a second in while the server was at its cap on open
+    /// connections.
+    AtCap,
+}
+
+impl Cut {
+    /// The metric label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Cut::HeaderTimeout => "header_timeout",
+            Cut::IdleTimeout => "idle_timeout",
+            Cut::SendStall => "send_stall",
+            Cut::AtCap => "at_cap",
+        }
+    }
+}
+
+/// Counts a connection the server closed.
+pub fn cut(reason: Cut) {
+    static COUNTERS: OnceLock<[metrics::Counter; 4]> = OnceLock::new();
+    let counters = COUNTERS.get_or_init(|| {
+        [
+            Cut::HeaderTimeout,
+            Cut::IdleTimeout,
+            Cut::SendStall,
+            Cut::AtCap,
+        ]
+        .map(|reason| metrics::counter!(CONNECTIONS_CUT, "reason" => reason.label()))
+    });
+    counters[reason as usize].increment(1);
+}
+
+/// The open-connections gauge's handle, looked up once.
+pub fn connections_open() -> &'static metrics::Gauge {
+    static GAUGE: OnceLock<metrics::Gauge> = OnceLock::new();
+    GAUGE.get_or_init(|| metrics::gauge!(CONNECTIONS_OPEN))
+}
+
+/// Counts an accepted connection.
+pub fn connection_accepted() {
+    static COUNTER: OnceLock<metrics::Counter> = OnceLock::new();
+    COUNTER
+        .get_or_init(|| metrics::counter!(CONNECTIONS_ACCEPTED))
+        .increment(1);
+}
+
+/// Counts a pause of accepting at the cap on open connections.
+pub fn connections_at_cap() {
+    static COUNTER: OnceLock<metrics::Counter> = OnceLock::new();
+    COUNTER
+        .get_or_init(|| metrics::counter!(CONNECTIONS_AT_CAP))
+        .increment(1);
+}
+
+/// Records the cap on open connections.
+pub fn connections_max(max: usize) {
+    metrics::gauge!(CONNECTIONS_MAX).set(max as f64);
+}
+
+/// Records the memory budget.
+pub fn memory_budget_limit(bytes: usize) {
+    metrics::gauge!(MEMORY_BUDGET).set(bytes as f64);
+}
+
+/// The budget-in-use gauge's handle, looked up once.
+pub fn memory_budget_used() -> &'static metrics::Gauge {
+    static GAUGE: OnceLock<metrics::Gauge> = OnceLock::new();
+    GAUGE.get_or_init(|| metrics::gauge!(MEMORY_BUDGET_USED))
 }
 
 /// The in-flight gauge's handle, looked up once.

@@ -90,7 +90,35 @@ pub fn reconcile_global(
     inputs: DecisionInputs,
     explain: bool,
 ) -> Result<model::GlobalDecision, Problem> {
-    let (global, keys) = parse_global_snapshot(body)?;
+    decide_global(read_global(body)?, inputs, explain)
+}
+
+/// A global snapshot's rows as read from its body, not yet checked against the contract: what
+/// [`decide_global`] decides. Reading and deciding are apart so a caller can free the body in
+/// between; its rows take about a fifth of its size.
+pub struct GlobalRead {
+    rows: read::GlobalRows,
+    keys: Keys,
+}
+
+/// Reads the body of `POST /v1/global/reconcile` into its rows (a 400 or 422 when it is not a
+/// global snapshot).
+pub fn read_global(body: &[u8]) -> Result<GlobalRead, Problem> {
+    let (rows, keys) = read::global_rows(body)?;
+    Ok(GlobalRead { rows, keys })
+}
+
+/// `POST /v1/global/reconcile` from the rows [`read_global`] read: every preset's decision,
+/// each explained when `explain` is set.
+pub fn decide_global(
+    read: GlobalRead,
+    inputs: DecisionInputs,
+    explain: bool,
+) -> Result<model::GlobalDecision, Problem> {
+    let GlobalRead { rows, keys } = read;
+    let global =
+        domain::GlobalSnapshot::new(rows.presets, rows.running, rows.in_progress, rows.backoffs)
+            .map_err(|error| snapshot_problem(&error, &keys))?;
     let decisions = global
         .decide(inputs.now, inputs.backoff_interval, explain)
         .map_err(|error| snapshot_problem(&error, &keys))?;
@@ -137,14 +165,6 @@ pub(crate) fn parse_preset_rows(body: &[u8]) -> Result<(PresetRows, Keys), Probl
         return Ok(rows);
     }
     read::preset_rows(body)
-}
-
-fn parse_global_snapshot(body: &[u8]) -> Result<(domain::GlobalSnapshot, Keys), Problem> {
-    let (rows, keys) = read::global_rows(body)?;
-    let global =
-        domain::GlobalSnapshot::new(rows.presets, rows.running, rows.in_progress, rows.backoffs)
-            .map_err(|error| snapshot_problem(&error, &keys))?;
-    Ok((global, keys))
 }
 
 #[cfg(test)]

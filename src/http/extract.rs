@@ -3,7 +3,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{FromRef, FromRequest, FromRequestParts, Request};
-use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use chrono::Utc;
@@ -11,10 +11,12 @@ use utoipa::IntoParams;
 
 use std::sync::Arc;
 
+use super::budget::{ReadError, declared_length, read_body, refusal};
 use crate::codec::pipeline::{DecisionInputs, parse_backoff_interval, parse_now};
 use crate::codec::problem::{FieldError, Problem};
 use crate::config::Config;
 use crate::domain::Timestamp;
+use crate::telemetry::{self, Refusal};
 
 /// The raw bytes of a JSON body, within the configured size limit.
 ///
@@ -50,7 +52,7 @@ where
     type Rejection = Problem;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Problem> {
-        let limit = Arc::<Config>::from_ref(state).max_body_bytes;
+        let limit = Arc::<Config>::from_ref(state).body_limit();
         if !is_json(request.headers()) {
             let given = request
                 .headers()
@@ -63,36 +65,23 @@ where
             ));
         }
         let too_large = || {
+            telemetry::refused(Refusal::BodyTooLarge);
             Problem::http(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 format!("the body is larger than the limit of {limit} bytes"),
             )
         };
-        let declared = request
-            .headers()
-            .get(CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok());
-        if declared.is_some_and(|length| length > limit as u64) {
+        if declared_length(&request).is_some_and(|length| length > limit as u64) {
             return Err(too_large());
         }
-        match axum::body::to_bytes(request.into_body(), limit).await {
+        match read_body(request.into_body(), limit).await {
             Ok(bytes) => Ok(JsonBody(bytes)),
-            Err(error) => {
-                let over_limit = std::iter::successors(
-                    Some(&error as &(dyn std::error::Error + 'static)),
-                    |e| e.source(),
-                )
-                .any(|e| e.is::<http_body_util::LengthLimitError>());
-                if over_limit {
-                    Err(too_large())
-                } else {
-                    Err(Problem::http(
-                        StatusCode::BAD_REQUEST,
-                        format!("the body could not be read: {error}"),
-                    ))
-                }
-            }
+            Err(ReadError::TooLarge) => Err(too_large()),
+            Err(ReadError::OverBudget) => Err(refusal()),
+            Err(ReadError::Broken(error)) => Err(Problem::http(
+                StatusCode::BAD_REQUEST,
+                format!("the body could not be read: {error}"),
+            )),
         }
     }
 }

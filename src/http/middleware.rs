@@ -9,8 +9,11 @@
 //!    read;
 //! 4. bearer-token auth on the matched routes under `/v1/`, `/v2/`, `/debug/` and `/metrics`,
 //!    when a token is set;
-//! 5. the request timeout, answering 408;
-//! 6. a panic in the handler, answered 500 (the panic hook logs where, this middleware which
+//! 5. the memory budget (see [`super::budget`]): a decision call's body is charged before it is
+//!    read, answered 503 with `Retry-After` at once when the charge does not fit, and the charge
+//!    is held until the answer is made (a large answer's until it is handed to the connection);
+//! 6. the request timeout, answering 408;
+//! 7. a panic in the handler, answered 500 (the panic hook logs where, this middleware which
 //!    request).
 //!
 //! Each of these has a tower or tower-http layer; stacked, their request and future moves cost
@@ -23,6 +26,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::Router;
+use axum::body::{Body, HttpBody};
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::header::{self, HeaderName, HeaderValue};
 use axum::http::{Method, StatusCode};
@@ -33,9 +37,10 @@ use tower_http::cors::CorsLayer;
 use tracing::field::Empty;
 use tracing::{Instrument, Level};
 
+use super::budget::{self, Charge, Held, HeldCharge, MemoryBudget, Metered};
 use crate::codec::problem::Problem;
 use crate::config::{ApiToken, Config};
-use crate::telemetry;
+use crate::telemetry::{self, Refusal};
 
 /// The request id header, read and written.
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -71,13 +76,21 @@ pub fn route_label(template: &str) -> &'static str {
         .unwrap_or("other")
 }
 
-/// The settings [`guard`] works with, and the in-flight count it keeps.
+/// The routes whose handlers read a body (the decision calls): the only ones charged to the
+/// memory budget. Others never read theirs.
+fn reads_body(route: &str) -> bool {
+    route.starts_with("/v") && route != "/v1/version"
+}
+
+/// The settings [`guard`] works with, and the in-flight count and memory budget it keeps.
 #[derive(Debug)]
 struct Guard {
     max_in_flight: usize,
     in_flight: AtomicUsize,
     request_timeout: Duration,
     api_token: Option<ApiToken>,
+    budget: Arc<MemoryBudget>,
+    body_limit: usize,
 }
 
 /// Wraps the routes: [`guard`] on every route and fallback, and CORS outside it.
@@ -87,6 +100,8 @@ pub fn wrap(routes: Router, config: &Config) -> Router {
         in_flight: AtomicUsize::new(0),
         request_timeout: config.request_timeout,
         api_token: config.api_token.clone(),
+        budget: Arc::new(MemoryBudget::new(config.max_buffered_bytes)),
+        body_limit: config.body_limit(),
     });
     let routes = routes.layer(middleware::from_fn_with_state(guard, self::guard));
     if config.cors_allow_origins.is_empty() {
@@ -168,27 +183,31 @@ async fn guard(State(guard): State<Arc<Guard>>, mut request: Request, next: Next
         None => overloaded(),
         Some(_slot) => match authorized(&guard, route, &request) {
             Err(refusal) => refusal.into_response(),
-            Ok(()) => {
-                let limited = tokio::time::timeout(guard.request_timeout, next.run(request));
-                match AssertUnwindSafe(limited)
-                    .catch_unwind()
-                    .instrument(span.clone())
-                    .await
-                {
-                    Ok(Ok(response)) => response,
-                    Ok(Err(_elapsed)) => timed_out(guard.request_timeout),
-                    // The panic hook has logged where; this says which request.
-                    Err(_panic) => {
-                        tracing::error!(
-                            parent: &span,
-                            request_id = %id_text,
-                            route,
-                            "a handler panicked; answered 500 and still serving"
-                        );
-                        Problem::internal().into_response()
-                    }
+            Ok(()) => match charge(&guard, route, &mut request) {
+                Err(refused) => refused.into_response(),
+                Ok(charge) => {
+                    let limited = tokio::time::timeout(guard.request_timeout, next.run(request));
+                    let response = match AssertUnwindSafe(limited)
+                        .catch_unwind()
+                        .instrument(span.clone())
+                        .await
+                    {
+                        Ok(Ok(response)) => response,
+                        Ok(Err(_elapsed)) => timed_out(guard.request_timeout),
+                        // The panic hook has logged where; this says which request.
+                        Err(_panic) => {
+                            tracing::error!(
+                                parent: &span,
+                                request_id = %id_text,
+                                route,
+                                "a handler panicked; answered 500 and still serving"
+                            );
+                            Problem::internal().into_response()
+                        }
+                    };
+                    hold_until_written(response, charge)
                 }
-            }
+            },
         },
     };
     response
@@ -220,7 +239,52 @@ async fn guard(State(guard): State<Arc<Guard>>, mut request: Request, next: Next
     response
 }
 
+/// Charges a decision call's body to the memory budget before it is read: its `Content-Length`
+/// (a body over the size limit is left to the extractor's 413, uncharged), or, without one, a
+/// request's share now and each frame as it arrives. The 503 when the charge does not fit.
+fn charge(
+    guard: &Guard,
+    route: &str,
+    request: &mut Request,
+) -> Result<Option<HeldCharge>, Problem> {
+    if !reads_body(route) {
+        return Ok(None);
+    }
+    // The body's own length (hyper's, from `Content-Length`) is what the body will be held to;
+    // a header alone is not.
+    match HttpBody::size_hint(request.body()).exact() {
+        Some(length) if length > guard.body_limit as u64 => Ok(None),
+        Some(length) => Charge::take(&guard.budget, budget::cost(length))
+            .map(|charge| Some(HeldCharge::Owned(charge)))
+            .ok_or_else(budget::refusal),
+        None => {
+            let charge =
+                Arc::new(Charge::take(&guard.budget, budget::cost(0)).ok_or_else(budget::refusal)?);
+            let body = std::mem::take(request.body_mut());
+            *request.body_mut() = Body::new(Metered::new(body, Arc::clone(&charge)));
+            Ok(Some(HeldCharge::Shared(charge)))
+        }
+    }
+}
+
+/// Gives a request's charge back once its answer is made, or, for a large answer, keeps the
+/// answer's size of it until the answer's last frame is handed to the connection.
+fn hold_until_written(response: Response, charge: Option<HeldCharge>) -> Response {
+    let Some(charge) = charge else {
+        return response;
+    };
+    let answer = HttpBody::size_hint(response.body())
+        .exact()
+        .map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX));
+    if answer <= budget::SMALL_ANSWER {
+        return response;
+    }
+    charge.charge().shrink_to(answer);
+    response.map(|body| Body::new(Held::new(body, charge)))
+}
+
 fn timed_out(limit: Duration) -> Response {
+    telemetry::refused(Refusal::RequestTimeout);
     Problem::http(
         StatusCode::REQUEST_TIMEOUT,
         format!("the request was not complete within the server's timeout of {limit:?}"),
@@ -230,6 +294,7 @@ fn timed_out(limit: Duration) -> Response {
 
 /// The answer to a request beyond `--max-in-flight`: shed at once, never queued.
 fn overloaded() -> Response {
+    telemetry::refused(Refusal::InFlight);
     Problem::http(
         StatusCode::SERVICE_UNAVAILABLE,
         "too many requests in flight: retry after the Retry-After delay",

@@ -1,6 +1,7 @@
 //! The HTTP surface: the router, thin handlers (extract, call the codec's pipeline, answer),
 //! the extractors, the middleware, the OpenAPI document and Swagger UI.
 
+pub mod budget;
 pub mod extract;
 pub mod handlers;
 pub mod middleware;

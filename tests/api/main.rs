@@ -1,6 +1,7 @@
 //! Integration tests through the router (in-process) and over a real socket.
 
 mod architecture;
+mod attack;
 mod bad_input;
 mod cli;
 mod conformance;

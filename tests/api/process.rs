@@ -11,12 +11,14 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 /// The binary serving on a free port; killed on drop.
-struct Server {
-    child: Child,
-    address: SocketAddr,
+pub(crate) struct Server {
+    pub(crate) child: Child,
+    pub(crate) address: SocketAddr,
     /// Where `/metrics` listens, when it has a listener of its own.
     metrics_address: Option<SocketAddr>,
     logs: std::sync::mpsc::Receiver<String>,
+    /// The start-up log line saying it serves.
+    pub(crate) serving: serde_json::Value,
 }
 
 /// How long a test waits for something the server should do at once, on a loaded machine.
@@ -38,11 +40,11 @@ async fn eventually<F: std::future::Future<Output = bool>>(
 }
 
 impl Server {
-    fn start(flags: &[&str]) -> Server {
+    pub(crate) fn start(flags: &[&str]) -> Server {
         Server::start_logging(flags, "info")
     }
 
-    fn start_logging(flags: &[&str], rust_log: &str) -> Server {
+    pub(crate) fn start_logging(flags: &[&str], rust_log: &str) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_prebuild-decider"))
             .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
             .args(flags)
@@ -76,10 +78,11 @@ impl Server {
                 .as_str()
                 .map(|a| a.parse().unwrap()),
             logs,
+            serving,
         }
     }
 
-    fn signal(&self, name: &str) {
+    pub(crate) fn signal(&self, name: &str) {
         let status = Command::new("kill")
             .args([&format!("-{name}"), &self.child.id().to_string()])
             .status()
@@ -87,7 +90,7 @@ impl Server {
         assert!(status.success());
     }
 
-    fn wait(&mut self, within: Duration) -> std::process::ExitStatus {
+    pub(crate) fn wait(&mut self, within: Duration) -> std::process::ExitStatus {
         let deadline = std::time::Instant::now() + within;
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
@@ -101,7 +104,7 @@ impl Server {
         }
     }
 
-    fn logged(&self) -> Vec<String> {
+    pub(crate) fn logged(&self) -> Vec<String> {
         self.logs.try_iter().collect()
     }
 }
@@ -115,26 +118,26 @@ impl Drop for Server {
 
 /// A parsed HTTP/1.1 answer.
 #[derive(Debug)]
-struct Reply {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
+pub(crate) struct Reply {
+    pub(crate) status: u16,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: String,
 }
 
 impl Reply {
-    fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     }
 
-    fn json(&self) -> serde_json::Value {
+    pub(crate) fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.body).unwrap_or_default()
     }
 
     #[track_caller]
-    fn problem(&self, status: u16) {
+    pub(crate) fn problem(&self, status: u16) {
         assert_eq!(self.status, status, "{self:?}");
         assert_eq!(
             self.header("content-type"),
@@ -146,7 +149,7 @@ impl Reply {
 }
 
 /// Reads one answer from a connection the server closes after answering.
-async fn read_reply(stream: &mut TcpStream) -> Reply {
+pub(crate) async fn read_reply(stream: &mut TcpStream) -> Reply {
     let mut raw = Vec::new();
     tokio::time::timeout(Duration::from_secs(20), stream.read_to_end(&mut raw))
         .await
@@ -172,7 +175,7 @@ async fn read_reply(stream: &mut TcpStream) -> Reply {
 }
 
 /// Sends a whole request (with `Connection: close`) and reads the answer.
-async fn exchange(
+pub(crate) async fn exchange(
     address: SocketAddr,
     method: &str,
     path: &str,

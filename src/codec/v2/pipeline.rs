@@ -59,7 +59,16 @@ pub fn reconcile_global(
     inputs: DecisionInputs,
     explain: bool,
 ) -> Result<model::GlobalDecisionV2, Problem> {
-    let (global, keys) = global_snapshot(body)?;
+    decide_global(read_global(body)?, inputs, explain)
+}
+
+/// `POST /v2/global/reconcile` from the rows [`read_global`] read: every preset's decision.
+pub fn decide_global(
+    read: GlobalReadV2,
+    inputs: DecisionInputs,
+    explain: bool,
+) -> Result<model::GlobalDecisionV2, Problem> {
+    let (global, keys) = read.check()?;
     let decisions = global
         .decide(inputs.now, inputs.backoff_interval, explain)
         .map_err(|error| snapshot_problem(&error, &keys))?
@@ -77,6 +86,30 @@ pub fn reconcile_global(
 /// A v2 global snapshot body, checked (with the key spellings its pointers need), or the same
 /// problem `POST /v2/global/reconcile` answers for it.
 pub(crate) fn global_snapshot(body: &[u8]) -> Result<(domain::GlobalSnapshotV2, Keys), Problem> {
+    read_global(body)?.check()
+}
+
+/// A v2 global snapshot's rows as read from its body, not yet checked against the contract:
+/// what [`decide_global`] decides. Reading and deciding are apart so a caller can free the body
+/// in between.
+pub struct GlobalReadV2 {
+    rows: domain::GlobalRowsV2,
+    keys: Keys,
+}
+
+impl GlobalReadV2 {
+    /// The rows checked against the contract, with the key spellings their pointers need.
+    fn check(self) -> Result<(domain::GlobalSnapshotV2, Keys), Problem> {
+        let GlobalReadV2 { rows, keys } = self;
+        let global =
+            domain::GlobalSnapshotV2::new(rows).map_err(|error| snapshot_problem(&error, &keys))?;
+        Ok((global, keys))
+    }
+}
+
+/// Reads the body of `POST /v2/global/reconcile` into its rows (a 400 or 422 when it is not a
+/// v2 global snapshot).
+pub fn read_global(body: &[u8]) -> Result<GlobalReadV2, Problem> {
     let (rows, keys) = read::global_rows(body)?;
     let Object(more): Object<model::GlobalSnapshotV2Fields> = parse_json(body)?;
     let mut errors = Vec::new();
@@ -127,9 +160,7 @@ pub(crate) fn global_snapshot(body: &[u8]) -> Result<(domain::GlobalSnapshotV2, 
             .map(|id| id.0)
             .collect(),
     };
-    let global =
-        domain::GlobalSnapshotV2::new(rows).map_err(|error| snapshot_problem(&error, &keys))?;
-    Ok((global, keys))
+    Ok(GlobalReadV2 { rows, keys })
 }
 
 fn preset_v2(preset: v1::Preset, fields: model::PresetV2Fields) -> domain::PresetV2 {

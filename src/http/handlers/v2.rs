@@ -67,7 +67,12 @@ pub async fn global_reconcile(
     DecisionQuery { inputs, explain }: DecisionQuery,
     JsonBody(body): JsonBody,
 ) -> Result<Decided<model::GlobalDecisionV2>, Problem> {
-    let answer = decide::reconcile_global(&body, inputs, explain)?;
+    // The body is freed once read: its rows take a fifth of its size.
+    let read = decide::read_global(&body)?;
+    let size = body.len();
+    drop(body);
+    crate::http::budget::freed(size);
+    let answer = decide::decide_global(read, inputs, explain)?;
     answer.decisions.iter().for_each(record_v2);
     Ok(Decided(answer.decision_id, answer))
 }

@@ -1,0 +1,513 @@
+//! Hostile and oversized load against the binary over real sockets, with small limits so each
+//! attack takes a second or two: silent connections, heads and bodies trickled, idle keep-alive
+//! connections, a flood past the connection cap, and bodies past the memory budget. Each checks
+//! that the server cuts or refuses what it should, in time, keeps answering a well-behaved
+//! client, and loses no request it took. Timings are bounded on both sides with slack for a
+//! loaded machine; no assertion rests on a fixed sleep. `scripts/attack.sh` runs larger attacks
+//! against the release binary, in a memory cgroup, and measures resident memory.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::net::tcp::OwnedWriteHalf;
+
+use crate::process::{Reply, Server, exchange};
+
+const JSON: &str = "Content-Type: application/json";
+
+/// A reply from raw bytes (an answer's head and body).
+fn parse(raw: &[u8]) -> Reply {
+    let text = String::from_utf8_lossy(raw);
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    Reply {
+        status,
+        headers: lines
+            .filter_map(|l| l.split_once(": "))
+            .map(|(n, v)| (n.to_owned(), v.to_owned()))
+            .collect(),
+        body: body.to_owned(),
+    }
+}
+
+/// One answer read from a connection that stays open: its head, then `content-length` bytes.
+async fn read_answer(stream: &mut TcpStream, within: Duration) -> Reply {
+    let mut raw = Vec::new();
+    let read = async {
+        let mut chunk = [0u8; 4096];
+        loop {
+            let n = stream.read(&mut chunk).await.unwrap_or(0);
+            if n == 0 {
+                return;
+            }
+            raw.extend_from_slice(&chunk[..n]);
+            let text = String::from_utf8_lossy(&raw);
+            if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                let length = head
+                    .lines()
+                    .filter_map(|l| l.split_once(": "))
+                    .find(|(name, _)| name.eq_ignore_ascii_case("content-length"))
+                    .and_then(|(_, v)| v.trim().parse::<usize>().ok())
+                    .unwrap_or(0);
+                if body.len() >= length {
+                    return;
+                }
+            }
+        }
+    };
+    tokio::time::timeout(within, read)
+        .await
+        .expect("an answer in time");
+    parse(&raw)
+}
+
+/// How long until the server closes the connection `reader` reads, and what it sent first.
+async fn closed_after(
+    reader: &mut (impl AsyncReadExt + Unpin),
+    within: Duration,
+) -> (Duration, Vec<u8>) {
+    let started = Instant::now();
+    let mut raw = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let read = async {
+        // A reset after the answer counts as closed too.
+        while let Ok(n) = reader.read(&mut chunk).await {
+            if n == 0 {
+                break;
+            }
+            raw.extend_from_slice(&chunk[..n]);
+        }
+    };
+    tokio::time::timeout(within, read)
+        .await
+        .expect("the server closes the connection in time");
+    (started.elapsed(), raw)
+}
+
+/// A `GET /healthz` on a connection of its own is answered 200 within `within`.
+async fn still_serving(address: SocketAddr, within: Duration) {
+    let answer = tokio::time::timeout(within, exchange(address, "GET", "/healthz", &[], ""))
+        .await
+        .unwrap_or_else(|_| panic!("no answer to a well-behaved client within {within:?}"));
+    assert_eq!(answer.status, 200, "{answer:?}");
+}
+
+/// The value of a series in the server's metrics (0 when absent).
+async fn metric(address: SocketAddr, series: &str) -> f64 {
+    let text = exchange(address, "GET", "/metrics", &[], "").await.body;
+    text.lines()
+        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
+        .and_then(|value| value.trim().parse().ok())
+        .unwrap_or(0.0)
+}
+
+/// Polls `check` until it holds, or `within` passes (then false).
+async fn eventually(within: Duration, mut check: impl AsyncFnMut() -> bool) -> bool {
+    let deadline = Instant::now() + within;
+    loop {
+        if check().await {
+            return true;
+        }
+        if Instant::now() > deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Open file descriptors of process `pid`.
+fn open_files(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, Iterator::count)
+}
+
+/// Writes a line every `every` until the server closes the connection or `lines` are written.
+async fn trickle(mut writer: OwnedWriteHalf, line: &'static [u8], every: Duration, lines: usize) {
+    for _ in 0..lines {
+        if writer.write_all(line).await.is_err() {
+            return;
+        }
+        tokio::time::sleep(every).await;
+    }
+}
+
+#[tokio::test]
+async fn silent_connections_are_answered_408_and_closed_at_the_header_timeout() {
+    let server = Server::start(&["--header-read-timeout", "500ms"]);
+    let address = server.address;
+    let mut silent = Vec::new();
+    for _ in 0..20 {
+        silent.push(TcpStream::connect(address).await.unwrap());
+    }
+    still_serving(address, Duration::from_secs(5)).await;
+    for mut stream in silent {
+        let (after, raw) = closed_after(&mut stream, Duration::from_secs(10)).await;
+        assert!(after < Duration::from_secs(5), "cut after {after:?}");
+        parse(&raw).problem(408);
+    }
+    let cut = r#"http_connections_closed_by_server_total{reason="header_timeout"}"#;
+    assert!(metric(address, cut).await >= 20.0);
+    still_serving(address, Duration::from_secs(5)).await;
+}
+
+#[tokio::test]
+async fn a_head_sent_a_line_at_a_time_is_cut_at_the_header_timeout() {
+    let server = Server::start(&["--header-read-timeout", "1s"]);
+    let address = server.address;
+    // The first head of a connection, and a later one on a connection that served a request.
+    let first = TcpStream::connect(address).await.unwrap();
+    let mut later = TcpStream::connect(address).await.unwrap();
+    later
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+        .await
+        .unwrap();
+    assert_eq!(
+        read_answer(&mut later, Duration::from_secs(5)).await.status,
+        200
+    );
+    for stream in [first, later] {
+        let (mut reader, mut writer) = stream.into_split();
+        let started = Instant::now();
+        writer
+            .write_all(b"GET /healthz HTTP/1.1\r\n")
+            .await
+            .unwrap();
+        let trickling = tokio::spawn(trickle(
+            writer,
+            b"X-Slow: yes\r\n",
+            Duration::from_millis(200),
+            50,
+        ));
+        let (_, raw) = closed_after(&mut reader, Duration::from_secs(10)).await;
+        let after = started.elapsed();
+        trickling.abort();
+        assert!(
+            after >= Duration::from_millis(900) && after < Duration::from_secs(5),
+            "cut after {after:?}, with the timeout at 1s"
+        );
+        parse(&raw).problem(408);
+    }
+    still_serving(address, Duration::from_secs(5)).await;
+}
+
+#[tokio::test]
+async fn a_body_sent_byte_by_byte_gets_408_at_the_request_timeout() {
+    let server = Server::start(&["--request-timeout", "1s", "--idle-timeout", "30s"]);
+    let address = server.address;
+    let body = crate::helpers::snapshot().to_string();
+    let stream = TcpStream::connect(address).await.unwrap();
+    let (mut reader, mut writer) = stream.into_split();
+    let started = Instant::now();
+    writer
+        .write_all(
+            format!(
+                "POST /v1/presets/reconcile HTTP/1.1\r\nHost: t\r\n{JSON}\r\nContent-Length: {}\r\n\r\n",
+                body.len()
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+    let trickling = tokio::spawn(trickle(writer, b"{", Duration::from_millis(100), 100));
+    let (_, raw) = closed_after(&mut reader, Duration::from_secs(10)).await;
+    let after = started.elapsed();
+    trickling.abort();
+    parse(&raw).problem(408);
+    assert!(
+        after >= Duration::from_millis(900) && after < Duration::from_secs(5),
+        "408 after {after:?}"
+    );
+    still_serving(address, Duration::from_secs(5)).await;
+}
+
+#[tokio::test]
+async fn an_idle_keep_alive_connection_is_closed_at_the_idle_timeout_and_a_busy_one_is_not() {
+    let server = Server::start(&["--idle-timeout", "1s"]);
+    let address = server.address;
+    let request = b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n";
+    let mut idle = TcpStream::connect(address).await.unwrap();
+    let mut busy = TcpStream::connect(address).await.unwrap();
+    idle.write_all(request).await.unwrap();
+    assert_eq!(
+        read_answer(&mut idle, Duration::from_secs(5)).await.status,
+        200
+    );
+    let idle_since = Instant::now();
+    let idle_cut = tokio::spawn(async move {
+        let (_, raw) = closed_after(&mut idle, Duration::from_secs(10)).await;
+        (idle_since.elapsed(), raw)
+    });
+    // A request every 300ms keeps the other connection open well past the timeout.
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_millis(2500) {
+        busy.write_all(request).await.unwrap();
+        assert_eq!(
+            read_answer(&mut busy, Duration::from_secs(5)).await.status,
+            200
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let (after, raw) = idle_cut.await.unwrap();
+    assert!(
+        raw.is_empty(),
+        "an idle connection is closed without an answer"
+    );
+    assert!(
+        after >= Duration::from_millis(900) && after < Duration::from_secs(5),
+        "idle connection closed after {after:?}, with the timeout at 1s"
+    );
+    let cut = r#"http_connections_closed_by_server_total{reason="idle_timeout"}"#;
+    assert!(metric(address, cut).await >= 1.0);
+}
+
+#[tokio::test]
+async fn past_the_connection_cap_new_connections_wait_and_silent_ones_give_way() {
+    let cap = 6;
+    let server = Server::start(&[
+        "--max-connections",
+        &cap.to_string(),
+        "--header-read-timeout",
+        "3s",
+        "--idle-timeout",
+        "30s",
+    ]);
+    let address = server.address;
+    let pid = server.child.id();
+    let baseline = open_files(pid);
+    // A keep-alive client holds one place; a flood of silent connections fills the rest and
+    // more wait in the listen backlog.
+    let mut keep_alive = TcpStream::connect(address).await.unwrap();
+    let request = b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n";
+    keep_alive.write_all(request).await.unwrap();
+    assert_eq!(
+        read_answer(&mut keep_alive, Duration::from_secs(5))
+            .await
+            .status,
+        200
+    );
+    let flooded = Instant::now();
+    let mut flood = Vec::new();
+    for _ in 0..20 {
+        flood.push(TcpStream::connect(address).await.unwrap());
+    }
+    assert!(
+        eventually(Duration::from_secs(2), async || {
+            open_files(pid) >= baseline + cap
+        })
+        .await,
+        "the cap fills"
+    );
+    // Never more descriptors than the cap allows, however many connect.
+    for _ in 0..10 {
+        let open = open_files(pid);
+        assert!(
+            open <= baseline + cap,
+            "{open} descriptors open with a cap of {cap} (baseline {baseline})"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // The established keep-alive client is still served at the cap: idle keep-alive
+    // connections keep their place.
+    keep_alive.write_all(request).await.unwrap();
+    assert_eq!(
+        read_answer(&mut keep_alive, Duration::from_secs(5))
+            .await
+            .status,
+        200
+    );
+    // A new client waits in the backlog, behind the flood; at the cap, a connection that has
+    // sent no head a second in gives its place up (408), so it gets in long before the
+    // 3s header timeout would have let the whole flood through.
+    let served = exchange(address, "GET", "/healthz", &[], "").await;
+    assert_eq!(served.status, 200);
+    assert!(
+        flooded.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        flooded.elapsed()
+    );
+    assert!(open_files(pid) <= baseline + cap);
+    // Every flooding connection is answered 408 and closed: none is left hanging.
+    for mut stream in flood {
+        let (_, raw) = closed_after(&mut stream, Duration::from_secs(20)).await;
+        parse(&raw).problem(408);
+    }
+    assert!(metric(address, "http_connections_at_cap_total").await >= 1.0);
+    let gave_way = r#"http_connections_closed_by_server_total{reason="at_cap"}"#;
+    assert!(metric(address, gave_way).await >= 1.0);
+    assert_eq!(metric(address, "http_connections_max").await, cap as f64);
+    // The keep-alive client's connection is still open, and served.
+    keep_alive.write_all(request).await.unwrap();
+    assert_eq!(
+        read_answer(&mut keep_alive, Duration::from_secs(5))
+            .await
+            .status,
+        200
+    );
+}
+
+/// A global snapshot of exactly `length` bytes: no presets, padded by a field nobody reads.
+fn padded_global(length: usize) -> String {
+    let empty = r#"{"presets":[],"pad":""}"#;
+    let mut body = String::with_capacity(length);
+    body.push_str(&empty[..empty.len() - 2]);
+    body.push_str(&"x".repeat(length - empty.len()));
+    body.push_str("\"}");
+    body
+}
+
+/// Sends the head of a global call with a body of `length` bytes, and `sent` bytes of the body.
+async fn hold_body(address: SocketAddr, body: &str, sent: usize) -> TcpStream {
+    let mut stream = TcpStream::connect(address).await.unwrap();
+    let head = format!(
+        "POST /v1/global/reconcile?now=2025-06-02T12:00:00Z HTTP/1.1\r\nHost: t\r\n{JSON}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&body.as_bytes()[..sent]).await.unwrap();
+    stream
+}
+
+#[tokio::test]
+async fn bodies_past_the_memory_budget_get_a_quick_503_and_those_taken_are_answered() {
+    // A 1 MiB body is charged 3 MiB + 16 KiB: two fit in 7 MiB, a third does not, a small
+    // request still does.
+    let server = Server::start(&["--max-buffered-bytes", "7Mi", "--request-timeout", "20s"]);
+    let address = server.address;
+    let body = padded_global(1 << 20);
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        held.push(hold_body(address, &body, body.len() / 2).await);
+    }
+    let used = "prebuild_decider_memory_budget_used_bytes";
+    assert!(
+        eventually(Duration::from_secs(5), async || {
+            metric(address, used).await >= 6.0 * 1024.0 * 1024.0
+        })
+        .await,
+        "the two held bodies are charged"
+    );
+    // A third large body: 503 at once, from its head alone.
+    let started = Instant::now();
+    let mut refused = hold_body(address, &body, 0).await;
+    let answer = read_answer(&mut refused, Duration::from_secs(5)).await;
+    answer.problem(503);
+    assert_eq!(answer.header("retry-after"), Some("1"));
+    assert_eq!(answer.header("connection"), Some("close"));
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    // One that sends its body anyway gets the 503 too, not a reset.
+    let mut eager = hold_body(address, &body, body.len()).await;
+    read_answer(&mut eager, Duration::from_secs(5))
+        .await
+        .problem(503);
+    // A small call fits beside them.
+    let small = exchange(
+        address,
+        "POST",
+        "/v1/presets/reconcile?now=2025-06-02T12:00:00Z",
+        &[JSON],
+        &crate::helpers::snapshot().to_string(),
+    )
+    .await;
+    assert_eq!(small.status, 200, "{small:?}");
+    // The held requests were taken: both are answered once their bodies arrive.
+    for mut stream in held {
+        stream
+            .write_all(&body.as_bytes()[body.len() / 2..])
+            .await
+            .unwrap();
+        let answer = read_answer(&mut stream, Duration::from_secs(10)).await;
+        assert_eq!(answer.status, 200, "{answer:?}");
+        assert_eq!(answer.json()["decisions"], serde_json::json!([]));
+    }
+    // Their charge is given back, and a large body is served again.
+    assert!(
+        eventually(Duration::from_secs(5), async || metric(address, used).await
+            == 0.0)
+        .await,
+        "the budget is all given back"
+    );
+    let again = exchange(
+        address,
+        "POST",
+        "/v1/global/reconcile?now=2025-06-02T12:00:00Z",
+        &[JSON],
+        &body,
+    )
+    .await;
+    assert_eq!(again.status, 200, "{again:?}");
+    let refusals = r#"http_requests_refused_total{reason="memory_budget"}"#;
+    assert!(metric(address, refusals).await >= 2.0);
+}
+
+#[tokio::test]
+async fn a_body_sent_in_chunks_is_refused_once_it_outgrows_the_budget() {
+    let server = Server::start(&["--max-buffered-bytes", "2Mi"]);
+    let address = server.address;
+    let mut stream = TcpStream::connect(address).await.unwrap();
+    stream
+        .write_all(
+            format!(
+                "POST /v1/global/reconcile HTTP/1.1\r\nHost: t\r\n{JSON}\r\nTransfer-Encoding: chunked\r\n\r\n"
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+    // 64 KiB chunks: the budget holds about 680 KiB of body before it is full.
+    let chunk = format!("{:x}\r\n{}\r\n", 65536, "x".repeat(65536));
+    let mut answer = None;
+    for _ in 0..64 {
+        if stream.write_all(chunk.as_bytes()).await.is_err() {
+            break;
+        }
+        let mut peek = [0u8; 1];
+        if let Ok(Ok(n)) =
+            tokio::time::timeout(Duration::from_millis(5), stream.peek(&mut peek)).await
+            && n > 0
+        {
+            answer = Some(read_answer(&mut stream, Duration::from_secs(5)).await);
+            break;
+        }
+    }
+    let answer = match answer {
+        Some(answer) => answer,
+        None => read_answer(&mut stream, Duration::from_secs(5)).await,
+    };
+    answer.problem(503);
+    still_serving(address, Duration::from_secs(5)).await;
+}
+
+#[tokio::test]
+async fn the_start_up_log_says_which_memory_budget_is_in_force() {
+    let given = Server::start(&[
+        "--max-buffered-bytes",
+        "64Mi",
+        "--max-body-bytes",
+        "100000000",
+    ]);
+    assert_eq!(given.serving["memory_budget_bytes"], 64 << 20);
+    assert_eq!(given.serving["memory_budget_from"], "--max-buffered-bytes");
+    // The budget holds bodies of at most (64 MiB - 16 KiB) / 3.
+    assert_eq!(
+        given.serving["body_limit_bytes"],
+        ((64 << 20) - (16 << 10)) / 3
+    );
+    let default = Server::start(&[]);
+    let from = default.serving["memory_budget_from"].as_str().unwrap();
+    assert!(
+        from.starts_with("the container's memory") || from.starts_with("the default"),
+        "{from}"
+    );
+    assert!(default.serving["memory_budget_bytes"].as_u64().unwrap() > 0);
+    assert!(default.serving["max_connections"].as_u64().unwrap() > 0);
+}
