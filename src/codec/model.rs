@@ -11,8 +11,7 @@ use utoipa::{PartialSchema, ToSchema};
 use uuid::Uuid;
 
 use super::wire::{
-    AnyString, GoDurationText, Int32, Int32Visitor, Object, Rfc3339, SERDE_JSON_NUMBER_KEY,
-    WireUuid,
+    AnyString, GoDurationText, Int32, Int32Visitor, Rfc3339, SERDE_JSON_NUMBER_KEY, WireUuid,
 };
 use crate::domain;
 
@@ -79,55 +78,70 @@ impl<'de> Deserialize<'de> for DesiredInstances {
     }
 }
 
-/// A preset row (Coder's `GetTemplatePresetsWithPrebuildsRow`): the pool's settings.
-#[derive(Clone, Debug, Deserialize, ToSchema)]
-#[schema(example = json!({
-    "id": "0196a3b2-8f4e-7c1d-9a2b-3c4d5e6f7a8b",
-    "name": "small",
-    "using_active_version": true,
-    "deleted": false,
-    "deprecated": false,
-    "desired_instances": 3
-}))]
-pub struct Preset {
-    /// The preset's ID.
-    #[schema(value_type = Uuid, required = true)]
-    pub id: Option<WireUuid>,
-    /// Whether the preset belongs to the template's active version.
-    #[schema(value_type = bool, required = true)]
-    pub using_active_version: Option<bool>,
-    /// Whether the template is deleted (an inactive preset deletes its prebuilds).
-    #[schema(value_type = bool, required = true)]
-    pub deleted: Option<bool>,
-    /// Whether the template is deprecated (an inactive preset deletes its prebuilds).
-    #[schema(value_type = bool, required = true)]
-    pub deprecated: Option<bool>,
-    /// How many prebuilds the pool should hold: an integer from 0 to 2147483647, `null` (0), or
-    /// Go's `sql.NullInt32` object `{"Int32": 3, "Valid": true}`, whose `Int32` counts whatever
-    /// `Valid` says. Absent counts as 0.
-    #[schema(schema_with = desired_instances_schema)]
-    pub desired_instances: Option<DesiredInstances>,
-    /// The preset's name (not used by the decision).
-    #[schema(value_type = Option<String>)]
-    pub name: Option<AnyString>,
-    /// The template's ID (not used by the decision).
-    #[schema(value_type = Option<Uuid>)]
-    pub template_id: Option<WireUuid>,
-    /// The template's name (not used by the decision).
-    #[schema(value_type = Option<String>)]
-    pub template_name: Option<AnyString>,
-    /// The organization's name (not used by the decision).
-    #[schema(value_type = Option<String>)]
-    pub organization_name: Option<AnyString>,
-    /// The template version's ID (not used by the decision).
-    #[schema(value_type = Option<Uuid>)]
-    pub template_version_id: Option<WireUuid>,
-    /// The template version's name (not used by the decision).
-    #[schema(value_type = Option<String>)]
-    pub template_version_name: Option<AnyString>,
+/// Declares a preset row type: v1's columns (Coder's `GetTemplatePresetsWithPrebuildsRow`), each
+/// with its documentation and schema, then the fields given. v1's [`Preset`] and v2's
+/// [`crate::codec::v2::model::PresetV2`] are both declared by it, so the columns they share are
+/// written once.
+macro_rules! preset_row {
+    ($(#[$meta:meta])* pub struct $name:ident { $($more:tt)* }) => {
+        $(#[$meta])*
+        pub struct $name {
+            /// The preset's ID.
+            #[schema(value_type = uuid::Uuid, required = true)]
+            pub id: Option<$crate::codec::wire::WireUuid>,
+            /// Whether the preset belongs to the template's active version.
+            #[schema(value_type = bool, required = true)]
+            pub using_active_version: Option<bool>,
+            /// Whether the template is deleted (an inactive preset deletes its prebuilds).
+            #[schema(value_type = bool, required = true)]
+            pub deleted: Option<bool>,
+            /// Whether the template is deprecated (an inactive preset deletes its prebuilds).
+            #[schema(value_type = bool, required = true)]
+            pub deprecated: Option<bool>,
+            /// How many prebuilds the pool should hold: an integer from 0 to 2147483647, `null` (0), or
+            /// Go's `sql.NullInt32` object `{"Int32": 3, "Valid": true}`, whose `Int32` counts whatever
+            /// `Valid` says. Absent counts as 0.
+            #[schema(schema_with = $crate::codec::model::desired_instances_schema)]
+            pub desired_instances: Option<$crate::codec::model::DesiredInstances>,
+            /// The preset's name (not used by the decision).
+            #[schema(value_type = Option<String>)]
+            pub name: Option<$crate::codec::wire::AnyString>,
+            /// The template's ID (not used by the decision).
+            #[schema(value_type = Option<uuid::Uuid>)]
+            pub template_id: Option<$crate::codec::wire::WireUuid>,
+            /// The template's name (not used by the decision).
+            #[schema(value_type = Option<String>)]
+            pub template_name: Option<$crate::codec::wire::AnyString>,
+            /// The organization's name (not used by the decision).
+            #[schema(value_type = Option<String>)]
+            pub organization_name: Option<$crate::codec::wire::AnyString>,
+            /// The template version's ID (not used by the decision).
+            #[schema(value_type = Option<uuid::Uuid>)]
+            pub template_version_id: Option<$crate::codec::wire::WireUuid>,
+            /// The template version's name (not used by the decision).
+            #[schema(value_type = Option<String>)]
+            pub template_version_name: Option<$crate::codec::wire::AnyString>,
+            $($more)*
+        }
+    };
+}
+pub(crate) use preset_row;
+
+preset_row! {
+    /// A preset row (Coder's `GetTemplatePresetsWithPrebuildsRow`): the pool's settings.
+    #[derive(Clone, Debug, Deserialize, ToSchema)]
+    #[schema(example = json!({
+        "id": "0196a3b2-8f4e-7c1d-9a2b-3c4d5e6f7a8b",
+        "name": "small",
+        "using_active_version": true,
+        "deleted": false,
+        "deprecated": false,
+        "desired_instances": 3
+    }))]
+    pub struct Preset {}
 }
 
-fn desired_instances_schema() -> utoipa::openapi::schema::Schema {
+pub(crate) fn desired_instances_schema() -> utoipa::openapi::schema::Schema {
     use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
     use utoipa::openapi::{KnownFormat, SchemaFormat};
     let plain = ObjectBuilder::new()
@@ -300,62 +314,90 @@ pub struct Backoff {
     pub template_version_id: Option<WireUuid>,
 }
 
-/// One preset's rows (Coder's `PresetSnapshot`). Unknown fields are ignored.
-///
-/// A Go control plane may post `json.Marshal(snapshot)` unchanged: the keys `Preset`, `Running`,
-/// `InProgress` and `Backoff` are read like `preset`, `running`, `in_progress` and `backoff`
-/// (one spelling of each, not both), and `desired_instances` may be `{"Int32": n, "Valid": b}`.
-/// Running prebuild IDs must be unique (otherwise 422).
-#[derive(Clone, Debug, Deserialize, ToSchema)]
-#[schema(example = json!(crate::codec::examples::preset_snapshot()))]
-pub struct PresetSnapshot {
-    /// The preset row (Go-native key: `Preset`).
-    #[schema(value_type = Preset, required = true)]
-    pub preset: Option<Object<Preset>>,
-    #[serde(rename = "Preset")]
-    #[schema(ignore)]
-    pub go_preset: Option<Object<Preset>>,
-    /// The running prebuilds (Go-native key: `Running`); absent or null means none.
-    #[schema(value_type = Option<Vec<RunningPrebuild>>)]
-    pub running: Option<Vec<Object<RunningPrebuild>>>,
-    #[serde(rename = "Running")]
-    #[schema(ignore)]
-    pub go_running: Option<Vec<Object<RunningPrebuild>>>,
-    /// Counts of builds in progress, summed by transition (Go-native key: `InProgress`); absent
-    /// or null means none.
-    #[schema(value_type = Option<Vec<InProgressCount>>)]
-    pub in_progress: Option<Vec<Object<InProgressCount>>>,
-    #[serde(rename = "InProgress")]
-    #[schema(ignore)]
-    pub go_in_progress: Option<Vec<Object<InProgressCount>>>,
-    /// The backoff row, if any (Go-native key: `Backoff`).
-    #[schema(value_type = Option<Backoff>)]
-    pub backoff: Option<Object<Backoff>>,
-    #[serde(rename = "Backoff")]
-    #[schema(ignore)]
-    pub go_backoff: Option<Object<Backoff>>,
+/// Declares a preset snapshot type: v1's keys (in both spellings) with preset rows of the type
+/// given, then the fields given. v1's [`PresetSnapshot`] and v2's
+/// [`crate::codec::v2::model::PresetSnapshotV2`] are both declared by it.
+macro_rules! preset_snapshot {
+    ($(#[$meta:meta])* pub struct $name:ident<$preset:ident> { $($more:tt)* }) => {
+        $(#[$meta])*
+        pub struct $name {
+            /// The preset row (Go-native key: `Preset`).
+            #[schema(value_type = $preset, required = true)]
+            pub preset: Option<$crate::codec::wire::Object<$preset>>,
+            #[serde(rename = "Preset")]
+            #[schema(ignore)]
+            pub go_preset: Option<$crate::codec::wire::Object<$preset>>,
+            /// The running prebuilds (Go-native key: `Running`); absent or null means none.
+            #[schema(value_type = Option<Vec<$crate::codec::model::RunningPrebuild>>)]
+            pub running: Option<Vec<$crate::codec::wire::Object<$crate::codec::model::RunningPrebuild>>>,
+            #[serde(rename = "Running")]
+            #[schema(ignore)]
+            pub go_running: Option<Vec<$crate::codec::wire::Object<$crate::codec::model::RunningPrebuild>>>,
+            /// Counts of builds in progress, summed by transition (Go-native key: `InProgress`); absent
+            /// or null means none.
+            #[schema(value_type = Option<Vec<$crate::codec::model::InProgressCount>>)]
+            pub in_progress: Option<Vec<$crate::codec::wire::Object<$crate::codec::model::InProgressCount>>>,
+            #[serde(rename = "InProgress")]
+            #[schema(ignore)]
+            pub go_in_progress: Option<Vec<$crate::codec::wire::Object<$crate::codec::model::InProgressCount>>>,
+            /// The backoff row, if any (Go-native key: `Backoff`).
+            #[schema(value_type = Option<$crate::codec::model::Backoff>)]
+            pub backoff: Option<$crate::codec::wire::Object<$crate::codec::model::Backoff>>,
+            #[serde(rename = "Backoff")]
+            #[schema(ignore)]
+            pub go_backoff: Option<$crate::codec::wire::Object<$crate::codec::model::Backoff>>,
+            $($more)*
+        }
+    };
+}
+pub(crate) use preset_snapshot;
+
+preset_snapshot! {
+    /// One preset's rows (Coder's `PresetSnapshot`). Unknown fields are ignored.
+    ///
+    /// A Go control plane may post `json.Marshal(snapshot)` unchanged: the keys `Preset`, `Running`,
+    /// `InProgress` and `Backoff` are read like `preset`, `running`, `in_progress` and `backoff`
+    /// (one spelling of each, not both), and `desired_instances` may be `{"Int32": n, "Valid": b}`.
+    /// Running prebuild IDs must be unique (otherwise 422).
+    #[derive(Clone, Debug, Deserialize, ToSchema)]
+    #[schema(example = json!(crate::codec::examples::preset_snapshot()))]
+    pub struct PresetSnapshot<Preset> {}
 }
 
-/// Every preset's rows as the control plane reads them: four flat lists. The server splits them
-/// per preset the way Coder's `GlobalSnapshot.FilterByPreset` does. Unknown fields are ignored.
-///
-/// Preset IDs must be unique, and running prebuild IDs unique across the whole list
-/// (otherwise 422).
-#[derive(Clone, Debug, Deserialize, ToSchema)]
-#[schema(example = json!(crate::codec::examples::global_snapshot()))]
-pub struct GlobalSnapshot {
-    /// The preset rows; decisions come back in this order.
-    #[schema(value_type = Vec<Preset>, required = true)]
-    pub presets: Option<Vec<Object<Preset>>>,
-    /// Running prebuilds; each belongs to the preset whose `id` is its `current_preset_id`.
-    #[schema(value_type = Option<Vec<RunningPrebuild>>)]
-    pub running: Option<Vec<Object<RunningPrebuild>>>,
-    /// In-progress counts; each belongs to the preset whose `id` is its `preset_id`.
-    #[schema(value_type = Option<Vec<InProgressCount>>)]
-    pub in_progress: Option<Vec<Object<InProgressCount>>>,
-    /// Backoff rows; a preset takes the first whose `preset_id` is its `id`.
-    #[schema(value_type = Option<Vec<Backoff>>)]
-    pub backoffs: Option<Vec<Object<Backoff>>>,
+/// Declares a global snapshot type: v1's four lists with preset rows of the type given, then the
+/// fields given. v1's [`GlobalSnapshot`] and v2's
+/// [`crate::codec::v2::model::GlobalSnapshotV2`] are both declared by it.
+macro_rules! global_snapshot {
+    ($(#[$meta:meta])* pub struct $name:ident<$preset:ident> { $($more:tt)* }) => {
+        $(#[$meta])*
+        pub struct $name {
+            /// The preset rows; decisions come back in this order.
+            #[schema(value_type = Vec<$preset>, required = true)]
+            pub presets: Option<Vec<$crate::codec::wire::Object<$preset>>>,
+            /// Running prebuilds; each belongs to the preset whose `id` is its `current_preset_id`.
+            #[schema(value_type = Option<Vec<$crate::codec::model::RunningPrebuild>>)]
+            pub running: Option<Vec<$crate::codec::wire::Object<$crate::codec::model::RunningPrebuild>>>,
+            /// In-progress counts; each belongs to the preset whose `id` is its `preset_id`.
+            #[schema(value_type = Option<Vec<$crate::codec::model::InProgressCount>>)]
+            pub in_progress: Option<Vec<$crate::codec::wire::Object<$crate::codec::model::InProgressCount>>>,
+            /// Backoff rows; a preset takes the first whose `preset_id` is its `id`.
+            #[schema(value_type = Option<Vec<$crate::codec::model::Backoff>>)]
+            pub backoffs: Option<Vec<$crate::codec::wire::Object<$crate::codec::model::Backoff>>>,
+            $($more)*
+        }
+    };
+}
+pub(crate) use global_snapshot;
+
+global_snapshot! {
+    /// Every preset's rows as the control plane reads them: four flat lists. The server splits them
+    /// per preset the way Coder's `GlobalSnapshot.FilterByPreset` does. Unknown fields are ignored.
+    ///
+    /// Preset IDs must be unique, and running prebuild IDs unique across the whole list
+    /// (otherwise 422).
+    #[derive(Clone, Debug, Deserialize, ToSchema)]
+    #[schema(example = json!(crate::codec::examples::global_snapshot()))]
+    pub struct GlobalSnapshot<Preset> {}
 }
 
 /// The derived counts of a preset's prebuilds (Coder's `ReconciliationState`).

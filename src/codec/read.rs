@@ -104,6 +104,14 @@ pub(crate) struct PresetRows {
 /// reference for [`super::fast_read`].
 pub(crate) fn preset_rows(body: &[u8]) -> Result<(PresetRows, Keys), Problem> {
     let Object(raw): Object<model::PresetSnapshot> = parse_json(body)?;
+    preset_snapshot_rows(raw)
+}
+
+/// [`preset_rows`] of a body already read as a preset snapshot (v2 reads its own, then takes
+/// v1's part).
+pub(crate) fn preset_snapshot_rows(
+    raw: model::PresetSnapshot,
+) -> Result<(PresetRows, Keys), Problem> {
     let mut errors = Vec::new();
     let (preset, preset_key) = one_of(
         raw.preset,
@@ -180,6 +188,14 @@ pub(crate) struct GlobalRows {
 /// Reads a global snapshot body into its four lists, with the pointers' spellings.
 pub(crate) fn global_rows(body: &[u8]) -> Result<(GlobalRows, Keys), Problem> {
     let Object(raw): Object<model::GlobalSnapshot> = parse_json(body)?;
+    global_snapshot_rows(raw)
+}
+
+/// [`global_rows`] of a body already read as a global snapshot (v2 reads its own, then takes
+/// v1's part).
+pub(crate) fn global_snapshot_rows(
+    raw: model::GlobalSnapshot,
+) -> Result<(GlobalRows, Keys), Problem> {
     let mut errors = Vec::new();
     let mut null_int32_presets = Vec::new();
     let presets = match raw.presets {

@@ -1,48 +1,90 @@
 //! The JSON of v2 (`docs/v2.md`): v1's bodies plus v2's fields, and `DecisionV2`.
 //!
-//! A v2 body is a v1 body with more fields, so it is read twice: once as v1 reads it (with v1's
-//! checks and pointers, unknown fields ignored), and once for the fields v2 adds, below.
-
-use std::borrow::Cow;
+//! A v2 body is a v1 body with more fields: its types are declared by the same macros as v1's,
+//! so v1's fields read (and are documented) alike, and it is read once, then split into v1's
+//! snapshot (read into rows by v1's code) and what v2 adds.
 
 use serde::{Deserialize, Serialize};
-use utoipa::openapi::schema::{self, ArrayBuilder, Schema};
-use utoipa::openapi::{Ref, RefOr};
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::Schema;
 use utoipa::{PartialSchema, ToSchema};
 use uuid::Uuid;
 
 use crate::codec::model::{
     ActionCounts, BackoffAction, CreateAction, DeleteAction, ExplanationStep, GlobalSnapshot,
     Preset, PresetSnapshot, ReconciliationActions, ReconciliationState, action_union,
+    global_snapshot, preset_row, preset_snapshot,
 };
 use crate::codec::wire::{GoDurationText, Int32, Object, Rfc3339, WireUuid};
 use crate::domain::v2 as domain;
 
-/// What v2 adds to a preset row (read from the same object as v1's fields).
-#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
-#[schema(example = json!({"ttl": 86400, "last_invalidated_at": "2025-06-01T00:00:00Z", "scheduling_timezone": "America/Los_Angeles", "prebuild_status": "healthy"}))]
+preset_row! {
+    /// A preset row for v2 (Coder's `GetTemplatePresetsWithPrebuildsRow`): every field of v1's
+    /// Preset, plus ttl, last_invalidated_at, scheduling_timezone and prebuild_status.
+    #[derive(Clone, Debug, Deserialize, ToSchema)]
+    #[schema(example = json!(crate::codec::examples::v2_preset_snapshot()["preset"]))]
+    pub struct PresetV2 {
+        /// Seconds a prebuild may live: any int32; null, 0 or less: forever (upstream reads a
+        /// negative TTL as none). A prebuild older than this at `now` is expired.
+        #[schema(value_type = Option<i32>, minimum = -2147483648, maximum = 2147483647)]
+        pub ttl: Option<Int32>,
+        /// Prebuilds created before this instant are expired (RFC 3339 as Go reads it).
+        #[schema(
+            value_type = Option<String>,
+            format = DateTime,
+            pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
+        )]
+        pub last_invalidated_at: Option<Rfc3339>,
+        /// The IANA timezone schedules are read in (`America/Los_Angeles`); empty, absent or unknown:
+        /// schedules are set aside (see `schedule_error`).
+        pub scheduling_timezone: Option<String>,
+        /// What the control plane recorded about the preset's prebuilds (Coder's `prebuild_status`
+        /// column); null or absent: `healthy`. `validation_failed` (a create failed template
+        /// validation) leaves the create out of the answer, as upstream's reconciler skips it, until
+        /// a new version is promoted; deletes still run. `hard_limited` changes nothing by itself:
+        /// the hard limit is `is_hard_limited` (or the global `hard_limited` list).
+        #[schema(value_type = Option<PrebuildStatus>)]
+        pub prebuild_status: Option<PrebuildStatus>,
+    }
+}
+
+/// What v2 adds to a preset row, apart from v1's columns.
+#[derive(Clone, Debug, Default)]
 pub struct PresetV2Fields {
-    /// Seconds a prebuild may live: any int32; null, 0 or less: forever (upstream reads a
-    /// negative TTL as none). A prebuild older than this at `now` is expired.
-    #[schema(value_type = Option<i32>, minimum = -2147483648, maximum = 2147483647)]
+    /// `ttl`.
     pub ttl: Option<Int32>,
-    /// Prebuilds created before this instant are expired (RFC 3339 as Go reads it).
-    #[schema(
-        value_type = Option<String>,
-        format = DateTime,
-        pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
-    )]
+    /// `last_invalidated_at`.
     pub last_invalidated_at: Option<Rfc3339>,
-    /// The IANA timezone schedules are read in (`America/Los_Angeles`); empty, absent or unknown:
-    /// schedules are set aside (see `schedule_error`).
+    /// `scheduling_timezone`.
     pub scheduling_timezone: Option<String>,
-    /// What the control plane recorded about the preset's prebuilds (Coder's `prebuild_status`
-    /// column); null or absent: `healthy`. `validation_failed` (a create failed template
-    /// validation) leaves the create out of the answer, as upstream's reconciler skips it, until
-    /// a new version is promoted; deletes still run. `hard_limited` changes nothing by itself:
-    /// the hard limit is `is_hard_limited` (or the global `hard_limited` list).
-    #[schema(value_type = Option<PrebuildStatus>)]
+    /// `prebuild_status`.
     pub prebuild_status: Option<PrebuildStatus>,
+}
+
+impl PresetV2 {
+    /// v1's columns, as v1's row, and v2's fields.
+    pub fn split(self) -> (Preset, PresetV2Fields) {
+        let v1 = Preset {
+            id: self.id,
+            using_active_version: self.using_active_version,
+            deleted: self.deleted,
+            deprecated: self.deprecated,
+            desired_instances: self.desired_instances,
+            name: self.name,
+            template_id: self.template_id,
+            template_name: self.template_name,
+            organization_name: self.organization_name,
+            template_version_id: self.template_version_id,
+            template_version_name: self.template_version_name,
+        };
+        let v2 = PresetV2Fields {
+            ttl: self.ttl,
+            last_invalidated_at: self.last_invalidated_at,
+            scheduling_timezone: self.scheduling_timezone,
+            prebuild_status: self.prebuild_status,
+        };
+        (v1, v2)
+    }
 }
 
 /// A preset's recorded prebuild status.
@@ -130,41 +172,131 @@ pub struct PendingRow {
     pub count: Option<Int32>,
 }
 
-/// The fields a v2 preset snapshot adds to v1's (read beside v1's; unknown fields ignored).
-#[derive(Clone, Debug, Deserialize, ToSchema)]
+preset_snapshot! {
+    /// One preset's rows for v2: everything a v1 PresetSnapshot holds (the Go-native spellings
+    /// included, with v1's checks on v1's fields), with v2's fields on the preset (PresetV2), plus
+    /// schedules, pending_count and is_hard_limited beside it. v2's own values are never refused:
+    /// they are decided as upstream Coder decides them. Unknown fields are ignored.
+    #[derive(Clone, Debug, Deserialize, ToSchema)]
+    #[schema(example = json!(crate::codec::examples::v2_preset_snapshot()))]
+    pub struct PresetSnapshotV2<PresetV2> {
+        /// The preset's weekly schedules; absent or null: none.
+        #[schema(value_type = Option<Vec<Schedule>>)]
+        pub schedules: Option<Vec<Object<Schedule>>>,
+        /// Jobs of this preset queued but not started, on a non-active version (any int32; null or
+        /// absent: 0). An inactive preset cancels them when there are more than 0.
+        #[schema(value_type = Option<i32>, minimum = -2147483648, maximum = 2147483647)]
+        pub pending_count: Option<Int32>,
+        /// Whether the preset's last builds all failed up to the failure limit: it then creates
+        /// nothing (null or absent: false).
+        pub is_hard_limited: Option<bool>,
+    }
+}
+
+impl PresetSnapshotV2 {
+    /// v1's snapshot, with v1's preset columns, and what v2 adds: the preset's fields, the
+    /// schedules, the pending count and the hard limit.
+    pub fn split(self) -> (PresetSnapshot, PresetV2Fields, PresetSnapshotV2Fields) {
+        let mut v2_preset = None;
+        let mut split = |row: Option<Object<PresetV2>>| {
+            row.map(|Object(row)| {
+                let (v1, v2) = row.split();
+                v2_preset.get_or_insert(v2);
+                Object(v1)
+            })
+        };
+        let v1 = PresetSnapshot {
+            preset: split(self.preset),
+            go_preset: split(self.go_preset),
+            running: self.running,
+            go_running: self.go_running,
+            in_progress: self.in_progress,
+            go_in_progress: self.go_in_progress,
+            backoff: self.backoff,
+            go_backoff: self.go_backoff,
+        };
+        let more = PresetSnapshotV2Fields {
+            schedules: self.schedules,
+            pending_count: self.pending_count,
+            is_hard_limited: self.is_hard_limited,
+        };
+        (v1, v2_preset.unwrap_or_default(), more)
+    }
+}
+
+/// What a v2 preset snapshot adds beside the preset row.
+#[derive(Clone, Debug)]
 pub struct PresetSnapshotV2Fields {
-    /// v2's fields of the preset row (Go-native key: `Preset`).
-    #[schema(value_type = Option<PresetV2Fields>)]
-    pub preset: Option<Object<PresetV2Fields>>,
-    #[serde(rename = "Preset")]
-    #[schema(ignore)]
-    pub go_preset: Option<Object<PresetV2Fields>>,
-    /// The preset's weekly schedules; absent or null: none.
-    #[schema(value_type = Option<Vec<Schedule>>)]
+    /// `schedules`.
     pub schedules: Option<Vec<Object<Schedule>>>,
-    /// Jobs of this preset queued but not started, on a non-active version (any int32; null or
-    /// absent: 0). An inactive preset cancels them when there are more than 0.
-    #[schema(value_type = Option<i32>, minimum = -2147483648, maximum = 2147483647)]
+    /// `pending_count`.
     pub pending_count: Option<Int32>,
-    /// Whether the preset's last builds all failed up to the failure limit: it then creates
-    /// nothing (null or absent: false).
+    /// `is_hard_limited`.
     pub is_hard_limited: Option<bool>,
 }
 
-/// The lists a v2 global snapshot adds to v1's (read beside v1's; unknown fields ignored).
-#[derive(Clone, Debug, Deserialize, ToSchema)]
+global_snapshot! {
+    /// Every preset's rows for v2: everything a v1 GlobalSnapshot holds, with v2's fields on each
+    /// preset (PresetV2), plus schedules (with preset_id), pending rows and hard_limited preset
+    /// ids, split per preset as upstream Coder splits them (an in_progress or pending row whose
+    /// preset_id is null belongs to the preset whose id is the nil UUID, as upstream compares
+    /// it). No v2 value of one preset is refused, so one row never takes away the others'
+    /// decisions. Unknown fields are ignored.
+    #[derive(Clone, Debug, Deserialize, ToSchema)]
+    #[schema(example = json!(crate::codec::examples::v2_global_snapshot()))]
+    pub struct GlobalSnapshotV2<PresetV2> {
+        /// Schedules; each belongs to the preset whose `id` is its `preset_id`, in list order.
+        #[schema(value_type = Option<Vec<Schedule>>)]
+        pub schedules: Option<Vec<Object<Schedule>>>,
+        /// Pending job counts; a preset takes the first row whose `preset_id` is its `id`.
+        #[schema(value_type = Option<Vec<PendingRow>>)]
+        pub pending: Option<Vec<Object<PendingRow>>>,
+        /// IDs of hard-limited presets (IDs not among the presets are ignored).
+        #[schema(value_type = Option<Vec<Uuid>>)]
+        pub hard_limited: Option<Vec<WireUuid>>,
+    }
+}
+
+impl GlobalSnapshotV2 {
+    /// v1's snapshot, with v1's preset columns, and what v2 adds: each preset's fields (in the
+    /// order of the presets) and the three lists.
+    pub fn split(self) -> (GlobalSnapshot, Vec<PresetV2Fields>, GlobalSnapshotV2Fields) {
+        let (presets, v2_presets) = match self.presets {
+            Some(presets) => {
+                let (v1, v2): (Vec<_>, Vec<_>) = presets
+                    .into_iter()
+                    .map(|Object(row)| {
+                        let (v1, v2) = row.split();
+                        (Object(v1), v2)
+                    })
+                    .unzip();
+                (Some(v1), v2)
+            }
+            None => (None, Vec::new()),
+        };
+        let v1 = GlobalSnapshot {
+            presets,
+            running: self.running,
+            in_progress: self.in_progress,
+            backoffs: self.backoffs,
+        };
+        let more = GlobalSnapshotV2Fields {
+            schedules: self.schedules,
+            pending: self.pending,
+            hard_limited: self.hard_limited,
+        };
+        (v1, v2_presets, more)
+    }
+}
+
+/// The lists a v2 global snapshot adds to v1's.
+#[derive(Clone, Debug)]
 pub struct GlobalSnapshotV2Fields {
-    /// v2's fields of each preset row, in the order of v1's `presets`.
-    #[schema(value_type = Option<Vec<PresetV2Fields>>)]
-    pub presets: Option<Vec<Object<PresetV2Fields>>>,
-    /// Schedules; each belongs to the preset whose `id` is its `preset_id`, in list order.
-    #[schema(value_type = Option<Vec<Schedule>>)]
+    /// `schedules`.
     pub schedules: Option<Vec<Object<Schedule>>>,
-    /// Pending job counts; a preset takes the first row whose `preset_id` is its `id`.
-    #[schema(value_type = Option<Vec<PendingRow>>)]
+    /// `pending`.
     pub pending: Option<Vec<Object<PendingRow>>>,
-    /// IDs of hard-limited presets (IDs not among the presets are ignored).
-    #[schema(value_type = Option<Vec<Uuid>>)]
+    /// `hard_limited`.
     pub hard_limited: Option<Vec<WireUuid>>,
 }
 
@@ -411,122 +543,4 @@ fn global_decision_v2_example() -> serde_json::Value {
         "evaluated_at": "2025-06-02T16:00:00Z",
         "backoff_interval": "1m0s"
     })
-}
-
-// The v2 bodies are read as a v1 body plus v2's fields (`model::*V2Fields`), but documented as
-// one self-contained object each: an `allOf` of the two would define `preset` (or `presets`)
-// twice with different types, which client generators cannot merge (openapi-python-client
-// drops the operation; openapi-generator's Go types `preset` as v2's fields only, so a client
-// would post a preset without its id).
-
-/// `base`'s object schema with `more`'s properties after its own (a property both define keeps
-/// `base`'s) and both `required` lists.
-fn merged(base: RefOr<Schema>, more: RefOr<Schema>) -> schema::Object {
-    let (RefOr::T(Schema::Object(mut object)), RefOr::T(Schema::Object(more))) = (base, more)
-    else {
-        unreachable!("the v1 and v2 body types derive object schemas")
-    };
-    for (name, property) in more.properties {
-        object.properties.entry(name).or_insert(property);
-    }
-    object.required.extend(more.required);
-    object
-}
-
-/// A reference to the schema `name`, described.
-fn described_ref(name: &str, description: &str) -> RefOr<Schema> {
-    let mut reference = Ref::from_schema_name(name);
-    reference.description = description.into();
-    RefOr::Ref(reference)
-}
-
-/// A v2 preset row: v1's [`Preset`] fields and v2's [`PresetV2Fields`] in one object.
-pub struct PresetV2;
-
-impl PartialSchema for PresetV2 {
-    fn schema() -> RefOr<Schema> {
-        let mut preset = merged(Preset::schema(), PresetV2Fields::schema());
-        preset.description = Some(
-            "A preset row for v2 (Coder's `GetTemplatePresetsWithPrebuildsRow`): every field of \
-             v1's Preset, plus ttl, last_invalidated_at, scheduling_timezone and prebuild_status."
-                .into(),
-        );
-        preset.example = Some(crate::codec::examples::v2_preset_snapshot()["preset"].clone());
-        preset.into()
-    }
-}
-
-impl ToSchema for PresetV2 {
-    fn name() -> Cow<'static, str> {
-        Cow::Borrowed("PresetV2")
-    }
-}
-
-/// One preset's rows for v2: a v1 [`PresetSnapshot`] with a [`PresetV2`] and v2's fields.
-pub struct PresetSnapshotV2;
-
-impl PartialSchema for PresetSnapshotV2 {
-    fn schema() -> RefOr<Schema> {
-        let mut snapshot = merged(PresetSnapshot::schema(), PresetSnapshotV2Fields::schema());
-        snapshot.properties.insert(
-            "preset".into(),
-            described_ref(
-                "PresetV2",
-                "The preset row, with v2's fields (Go-native key: `Preset`).",
-            ),
-        );
-        snapshot.description = Some(
-            "One preset's rows for v2: everything a v1 PresetSnapshot holds (the Go-native \
-             spellings included, with v1's checks on v1's fields), with v2's fields on the preset \
-             (PresetV2), plus schedules, pending_count and is_hard_limited beside it. v2's own \
-             values are never refused: they are decided as upstream Coder decides them. Unknown \
-             fields are ignored."
-                .into(),
-        );
-        snapshot.example = None;
-        snapshot.examples = vec![crate::codec::examples::v2_preset_snapshot()];
-        snapshot.into()
-    }
-}
-
-impl ToSchema for PresetSnapshotV2 {
-    fn name() -> Cow<'static, str> {
-        Cow::Borrowed("PresetSnapshotV2")
-    }
-}
-
-/// Every preset's rows for v2: a v1 [`GlobalSnapshot`] with [`PresetV2`]s and v2's lists.
-pub struct GlobalSnapshotV2;
-
-impl PartialSchema for GlobalSnapshotV2 {
-    fn schema() -> RefOr<Schema> {
-        let mut snapshot = merged(GlobalSnapshot::schema(), GlobalSnapshotV2Fields::schema());
-        snapshot.properties.insert(
-            "presets".into(),
-            ArrayBuilder::new()
-                .items(Ref::from_schema_name("PresetV2"))
-                .description(Some(
-                    "The preset rows, with v2's fields; decisions come back in this order.",
-                ))
-                .into(),
-        );
-        snapshot.description = Some(
-            "Every preset's rows for v2: everything a v1 GlobalSnapshot holds, with v2's fields \
-             on each preset (PresetV2), plus schedules (with preset_id), pending rows and \
-             hard_limited preset ids, split per preset as upstream Coder splits them (an \
-             in_progress or pending row whose preset_id is null belongs to the preset whose id is \
-             the nil UUID, as upstream compares it). No v2 value of one preset is refused, so one \
-             row never takes away the others' decisions. Unknown fields are ignored."
-                .into(),
-        );
-        snapshot.example = None;
-        snapshot.examples = vec![crate::codec::examples::v2_global_snapshot()];
-        snapshot.into()
-    }
-}
-
-impl ToSchema for GlobalSnapshotV2 {
-    fn name() -> Cow<'static, str> {
-        Cow::Borrowed("GlobalSnapshotV2")
-    }
 }

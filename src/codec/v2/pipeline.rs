@@ -1,11 +1,11 @@
-//! The v2 calls from body bytes to answer. A v2 body is read as v1 reads it (v1's checks and
-//! pointers, the Go-native spellings included), then read again for the fields v2 adds, and the
-//! two are put together as the v2 domain's rows.
+//! The v2 calls from body bytes to answer. A v2 body is read once, into v2's types; v1's part
+//! becomes rows by v1's code (v1's checks and pointers, the Go-native spellings included), and
+//! v2's fields are put beside them as the v2 domain's rows.
 
 use super::model;
 use crate::codec::json::parse_json;
 use crate::codec::model::explanation;
-use crate::codec::pipeline::{DecisionInputs, new_decision_id, parse_preset_rows, trace};
+use crate::codec::pipeline::{DecisionInputs, new_decision_id, trace};
 use crate::codec::problem::{FieldError, Problem};
 use crate::codec::read::{self, Keys, MAX_FIELD_ERRORS, require, snapshot_problem};
 use crate::codec::wire::{GoDurationText, Object, Rfc3339};
@@ -29,18 +29,17 @@ pub fn reconcile(
 /// A v2 preset snapshot body, checked (with the key spellings its pointers need), or the same
 /// problem `POST /v2/presets/reconcile` answers for it.
 pub(crate) fn preset_snapshot(body: &[u8]) -> Result<(domain::PresetSnapshotV2, Keys), Problem> {
-    let (rows, keys) = parse_preset_rows(body)?;
-    let Object(more): Object<model::PresetSnapshotV2Fields> = parse_json(body)?;
+    let Object(raw): Object<model::PresetSnapshotV2> = parse_json(body)?;
+    let (v1, preset_fields, more) = raw.split();
+    let (rows, keys) = read::preset_snapshot_rows(v1)?;
     let mut errors = Vec::new();
     let schedules = schedule_rows(more.schedules.unwrap_or_default(), &mut errors);
     if !errors.is_empty() {
         errors.truncate(MAX_FIELD_ERRORS);
         return Err(Problem::invalid_body(errors));
     }
-    // v1's parse has refused a body giving both `preset` and `Preset`.
-    let preset_fields = more.preset.or(more.go_preset).map(|Object(fields)| fields);
     let rows = domain::PresetRowsV2 {
-        preset: preset_v2(rows.preset, preset_fields.unwrap_or_default()),
+        preset: preset_v2(rows.preset, preset_fields),
         running: rows.running,
         in_progress: rows.in_progress,
         backoff: rows.backoff,
@@ -110,8 +109,9 @@ impl GlobalReadV2 {
 /// Reads the body of `POST /v2/global/reconcile` into its rows (a 400 or 422 when it is not a
 /// v2 global snapshot).
 pub fn read_global(body: &[u8]) -> Result<GlobalReadV2, Problem> {
-    let (rows, keys) = read::global_rows(body)?;
-    let Object(more): Object<model::GlobalSnapshotV2Fields> = parse_json(body)?;
+    let Object(raw): Object<model::GlobalSnapshotV2> = parse_json(body)?;
+    let (v1, preset_fields, more) = raw.split();
+    let (rows, keys) = read::global_snapshot_rows(v1)?;
     let mut errors = Vec::new();
     let schedules = schedule_rows(more.schedules.unwrap_or_default(), &mut errors);
     let pending = more
@@ -136,15 +136,12 @@ pub fn read_global(body: &[u8]) -> Result<GlobalReadV2, Problem> {
         errors.truncate(MAX_FIELD_ERRORS);
         return Err(Problem::invalid_body(errors));
     }
-    let mut preset_fields = more
-        .presets
-        .unwrap_or_default()
-        .into_iter()
-        .map(|Object(f)| f);
+    // v1's rows keep the presets' order (a preset with a missing field has been refused).
     let presets = rows
         .presets
         .into_iter()
-        .map(|preset| preset_v2(preset, preset_fields.next().unwrap_or_default()))
+        .zip(preset_fields)
+        .map(|(preset, fields)| preset_v2(preset, fields))
         .collect();
     let rows = domain::GlobalRowsV2 {
         presets,
