@@ -13,11 +13,6 @@ pub fn preset_snapshot() -> Value {
     parse(include_str!("../../examples/preset-snapshot.json"))
 }
 
-/// `examples/preset-snapshot-go.json`: the same kind of body as Go's `json.Marshal` writes it.
-pub fn preset_snapshot_go() -> Value {
-    parse(include_str!("../../examples/preset-snapshot-go.json"))
-}
-
 /// `examples/v2-preset-snapshot.json`: a v2 preset with a TTL, an invalidation and schedules.
 pub fn v2_preset_snapshot() -> Value {
     parse(include_str!("../../examples/v2-preset-snapshot.json"))

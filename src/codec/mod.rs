@@ -9,10 +9,10 @@
 //! - [`problem`]: RFC 9457 problem details, the one shape of every error;
 //! - [`examples`]: the example bodies in `examples/`, for the OpenAPI document.
 
-pub mod examples;
+pub(crate) mod examples;
 pub(crate) mod fast_read;
-pub mod fast_write;
-pub mod json;
+pub(crate) mod fast_write;
+pub(crate) mod json;
 pub mod model;
 pub mod pipeline;
 pub mod problem;

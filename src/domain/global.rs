@@ -145,7 +145,8 @@ impl GlobalSnapshot {
     }
 
     /// `FilterByPreset`: the snapshot of the preset with this ID, if it is listed.
-    pub fn filter_by_preset(&self, preset_id: Uuid) -> Option<&PresetSnapshot> {
+    #[cfg(test)]
+    pub(crate) fn filter_by_preset(&self, preset_id: Uuid) -> Option<&PresetSnapshot> {
         self.presets
             .iter()
             .find(|snapshot| snapshot.preset.id == preset_id)

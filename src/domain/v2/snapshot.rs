@@ -139,37 +139,44 @@ impl PresetSnapshotV2 {
 
     /// v1's snapshot of the same rows: the preset row, running prebuilds, in-progress counts and
     /// backoff row.
-    pub fn v1(&self) -> &PresetSnapshot {
+    #[cfg(test)]
+    pub(crate) fn v1(&self) -> &PresetSnapshot {
         &self.v1
     }
 
     /// The expiry settings.
-    pub fn expiry(&self) -> Expiry {
+    #[cfg(test)]
+    pub(crate) fn expiry(&self) -> Expiry {
         self.additions.expiry
     }
 
     /// The timezone the schedules are read in, as given.
-    pub fn scheduling_timezone(&self) -> Option<&str> {
+    #[cfg(test)]
+    pub(crate) fn scheduling_timezone(&self) -> Option<&str> {
         self.additions.scheduling_timezone.as_deref()
     }
 
     /// The schedules, in the order given.
-    pub fn schedules(&self) -> &[Schedule] {
+    #[cfg(test)]
+    pub(crate) fn schedules(&self) -> &[Schedule] {
         &self.additions.schedules
     }
 
     /// How the target is found: the schedules as read, or why they were set aside.
-    pub fn target_rule(&self) -> &TargetRule {
+    #[cfg(test)]
+    pub(crate) fn target_rule(&self) -> &TargetRule {
         &self.additions.target_rule
     }
 
     /// Jobs queued but not started, on a non-active version.
-    pub fn pending_count(&self) -> i32 {
+    #[cfg(test)]
+    pub(crate) fn pending_count(&self) -> i32 {
         self.additions.pending_count
     }
 
     /// Whether the preset is hard-limited.
-    pub fn is_hard_limited(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn is_hard_limited(&self) -> bool {
         self.additions.is_hard_limited
     }
 
