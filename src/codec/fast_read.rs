@@ -14,11 +14,11 @@
 
 use uuid::Uuid;
 
-use super::read::{self, Keys, PresetRows};
+use super::read::{self, KeySpellings, PresetRows};
 use crate::domain::{Backoff, InProgressCount, Preset, RunningPrebuild, Timestamp, Transition};
 
 /// Reads `body` as a preset snapshot, or `None` when the serde path must.
-pub(crate) fn preset_rows(body: &[u8]) -> Option<(PresetRows, Keys)> {
+pub(crate) fn preset_rows(body: &[u8]) -> Option<(PresetRows, KeySpellings)> {
     let mut reader = Reader { bytes: body, at: 0 };
     let rows = reader.snapshot()?;
     reader.whitespace();
@@ -36,7 +36,7 @@ struct Reader<'a> {
     at: usize,
 }
 
-/// Keys seen in one object, to give up on a repeated key (serde refuses those).
+/// KeySpellings seen in one object, to give up on a repeated key (serde refuses those).
 #[derive(Default)]
 struct Seen(u32);
 
@@ -245,9 +245,9 @@ impl<'a> Reader<'a> {
         })
     }
 
-    fn snapshot(&mut self) -> Option<(PresetRows, Keys)> {
+    fn snapshot(&mut self) -> Option<(PresetRows, KeySpellings)> {
         let (mut preset, mut running, mut in_progress, mut backoff) = (None, None, None, None);
-        let mut keys = Keys::default();
+        let mut keys = KeySpellings::default();
         let mut seen = Seen::default();
         self.object(|reader| {
             // Each key in either spelling; both spellings of one key are refused by the serde

@@ -250,7 +250,7 @@ fn push_segment(pointer: &mut String, segment: &str) {
 mod tests {
     use super::*;
     use crate::codec::model::PresetSnapshot;
-    use crate::codec::wire::Object;
+    use crate::codec::wire::ObjectOnly;
 
     const VALID: &str = r#"{"preset": {"id": "0196a3b2-8f4e-7c1d-9a2b-3c4d5e6f7a8b", "name": "NAME",
         "using_active_version": true, "deleted": false, "deprecated": false, "desired_instances": NUMBER},
@@ -403,8 +403,8 @@ mod tests {
             if !sonic_may_read(&body) {
                 continue;
             }
-            let sonic = sonic_rs::from_slice::<Object<PresetSnapshot>>(&body);
-            let reference = serde_json::from_slice::<Object<PresetSnapshot>>(&body);
+            let sonic = sonic_rs::from_slice::<ObjectOnly<PresetSnapshot>>(&body);
+            let reference = serde_json::from_slice::<ObjectOnly<PresetSnapshot>>(&body);
             let shown = String::from_utf8_lossy(&body);
             match (sonic, reference) {
                 (Ok(fast), Ok(slow)) => {
@@ -422,9 +422,9 @@ mod tests {
     #[test]
     fn parse_json_answers_every_variant_as_serde_json_decides_on_json_text() {
         for body in variants() {
-            let answer = parse_json::<Object<PresetSnapshot>>(&body).map(|_| ());
+            let answer = parse_json::<ObjectOnly<PresetSnapshot>>(&body).map(|_| ());
             // serde_json, plus RFC 8259's text rules in strings it skips.
-            let reference = serde_json::from_slice::<Object<PresetSnapshot>>(&body).is_ok()
+            let reference = serde_json::from_slice::<ObjectOnly<PresetSnapshot>>(&body).is_ok()
                 && lone_surrogate(&body).is_none();
             assert_eq!(
                 answer.is_ok(),
@@ -463,7 +463,7 @@ mod tests {
         // The fuzzer's body: a global snapshot with a malformed escape in a key, sent where a
         // preset snapshot is read. sonic-rs skips it unchecked; parse_json answers 400.
         let found = br#"{"presets":[{"id":"f188ce23-4317-4a97-9f25-b5f57b9aa3d5","deleted":false,"dep\u"Pr0-01-01T00:00:00Z"}]}"#;
-        let problem = parse_json::<Object<PresetSnapshot>>(found).unwrap_err();
+        let problem = parse_json::<ObjectOnly<PresetSnapshot>>(found).unwrap_err();
         assert_eq!(problem.status, 400, "{problem:?}");
     }
 
@@ -489,14 +489,14 @@ mod tests {
                 let body = [prefix, br#"""#, ending].concat();
                 let _ = lone_surrogate(&body);
                 let _ = max_depth_at_most(&body, 16);
-                assert!(parse_json::<Object<PresetSnapshot>>(&body).is_err());
+                assert!(parse_json::<ObjectOnly<PresetSnapshot>>(&body).is_err());
             }
         }
         let skipped = VALID
             .replace("NAME", "n")
             .replace("NUMBER", "1")
             .replace("UNKNOWN", r#""\udfff""#);
-        let problem = parse_json::<Object<PresetSnapshot>>(skipped.as_bytes())
+        let problem = parse_json::<ObjectOnly<PresetSnapshot>>(skipped.as_bytes())
             .map(drop)
             .unwrap_err();
         assert_eq!(
@@ -513,7 +513,7 @@ mod tests {
     fn invalid_utf8_in_a_skipped_string_is_a_400_at_its_position() {
         let mut body = b"{\"x\": \"".to_vec();
         body.extend_from_slice(b"\xff\"}");
-        let problem = parse_json::<Object<PresetSnapshot>>(&body)
+        let problem = parse_json::<ObjectOnly<PresetSnapshot>>(&body)
             .map(drop)
             .unwrap_err();
         assert_eq!(
@@ -572,13 +572,13 @@ mod tests {
                 shallow_enough_for_sonic(body.as_bytes()),
                 depth <= SONIC_MAX_DEPTH
             );
-            let read = parse_json::<Object<PresetSnapshot>>(body.as_bytes())
+            let read = parse_json::<ObjectOnly<PresetSnapshot>>(body.as_bytes())
                 .unwrap_or_else(|problem| panic!("depth {depth}: {problem:?}"));
-            let reference = serde_json::from_str::<Object<PresetSnapshot>>(&body).unwrap();
+            let reference = serde_json::from_str::<ObjectOnly<PresetSnapshot>>(&body).unwrap();
             assert_eq!(format!("{:?}", read.0), format!("{:?}", reference.0));
             // Broken just inside the deepest level: the same 400 at any depth.
             let broken = body.replacen(&"]".repeat(depth - 1), &("]".repeat(depth - 2) + "}"), 1);
-            let problem = parse_json::<Object<PresetSnapshot>>(broken.as_bytes()).unwrap_err();
+            let problem = parse_json::<ObjectOnly<PresetSnapshot>>(broken.as_bytes()).unwrap_err();
             assert_eq!(problem.status, 400, "depth {depth}: {problem:?}");
         }
     }
@@ -590,6 +590,6 @@ mod tests {
             .replace("NAME", "n")
             .replace("NUMBER", "1")
             .replace("UNKNOWN", &deep);
-        assert!(parse_json::<Object<PresetSnapshot>>(body.as_bytes()).is_ok());
+        assert!(parse_json::<ObjectOnly<PresetSnapshot>>(body.as_bytes()).is_ok());
     }
 }

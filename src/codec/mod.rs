@@ -37,10 +37,10 @@ pub fn sonic_agrees_with_serde_json(body: &[u8]) -> Result<(), String> {
         if !json::sonic_may_read(body) {
             return Ok(());
         }
-        let Ok(fast) = sonic_rs::from_slice::<wire::Object<T>>(body) else {
+        let Ok(fast) = sonic_rs::from_slice::<wire::ObjectOnly<T>>(body) else {
             return Ok(());
         };
-        match serde_json::from_slice::<wire::Object<T>>(body) {
+        match serde_json::from_slice::<wire::ObjectOnly<T>>(body) {
             Ok(reference) if format!("{:?}", reference.0) == format!("{:?}", fast.0) => Ok(()),
             Ok(reference) => Err(format!("sonic-rs read {fast:?}, serde_json {reference:?}")),
             Err(error) => Err(format!(

@@ -323,29 +323,29 @@ macro_rules! preset_snapshot {
         pub struct $name {
             /// The preset row (Go-native key: `Preset`).
             #[schema(value_type = $preset, required = true)]
-            pub preset: Option<$crate::codec::wire::Object<$preset>>,
+            pub preset: Option<$crate::codec::wire::ObjectOnly<$preset>>,
             #[serde(rename = "Preset")]
             #[schema(ignore)]
-            pub go_preset: Option<$crate::codec::wire::Object<$preset>>,
+            pub go_preset: Option<$crate::codec::wire::ObjectOnly<$preset>>,
             /// The running prebuilds (Go-native key: `Running`); absent or null means none.
             #[schema(value_type = Option<Vec<$crate::codec::model::RunningPrebuild>>)]
-            pub running: Option<Vec<$crate::codec::wire::Object<$crate::codec::model::RunningPrebuild>>>,
+            pub running: Option<Vec<$crate::codec::wire::ObjectOnly<$crate::codec::model::RunningPrebuild>>>,
             #[serde(rename = "Running")]
             #[schema(ignore)]
-            pub go_running: Option<Vec<$crate::codec::wire::Object<$crate::codec::model::RunningPrebuild>>>,
+            pub go_running: Option<Vec<$crate::codec::wire::ObjectOnly<$crate::codec::model::RunningPrebuild>>>,
             /// Counts of builds in progress, summed by transition (Go-native key: `InProgress`); absent
             /// or null means none.
             #[schema(value_type = Option<Vec<$crate::codec::model::InProgressCount>>)]
-            pub in_progress: Option<Vec<$crate::codec::wire::Object<$crate::codec::model::InProgressCount>>>,
+            pub in_progress: Option<Vec<$crate::codec::wire::ObjectOnly<$crate::codec::model::InProgressCount>>>,
             #[serde(rename = "InProgress")]
             #[schema(ignore)]
-            pub go_in_progress: Option<Vec<$crate::codec::wire::Object<$crate::codec::model::InProgressCount>>>,
+            pub go_in_progress: Option<Vec<$crate::codec::wire::ObjectOnly<$crate::codec::model::InProgressCount>>>,
             /// The backoff row, if any (Go-native key: `Backoff`).
             #[schema(value_type = Option<$crate::codec::model::Backoff>)]
-            pub backoff: Option<$crate::codec::wire::Object<$crate::codec::model::Backoff>>,
+            pub backoff: Option<$crate::codec::wire::ObjectOnly<$crate::codec::model::Backoff>>,
             #[serde(rename = "Backoff")]
             #[schema(ignore)]
-            pub go_backoff: Option<$crate::codec::wire::Object<$crate::codec::model::Backoff>>,
+            pub go_backoff: Option<$crate::codec::wire::ObjectOnly<$crate::codec::model::Backoff>>,
             $($more)*
         }
     };
@@ -373,16 +373,16 @@ macro_rules! global_snapshot {
         pub struct $name {
             /// The preset rows; decisions come back in this order.
             #[schema(value_type = Vec<$preset>, required = true)]
-            pub presets: Option<Vec<$crate::codec::wire::Object<$preset>>>,
+            pub presets: Option<Vec<$crate::codec::wire::ObjectOnly<$preset>>>,
             /// Running prebuilds; each belongs to the preset whose `id` is its `current_preset_id`.
             #[schema(value_type = Option<Vec<$crate::codec::model::RunningPrebuild>>)]
-            pub running: Option<Vec<$crate::codec::wire::Object<$crate::codec::model::RunningPrebuild>>>,
+            pub running: Option<Vec<$crate::codec::wire::ObjectOnly<$crate::codec::model::RunningPrebuild>>>,
             /// In-progress counts; each belongs to the preset whose `id` is its `preset_id`.
             #[schema(value_type = Option<Vec<$crate::codec::model::InProgressCount>>)]
-            pub in_progress: Option<Vec<$crate::codec::wire::Object<$crate::codec::model::InProgressCount>>>,
+            pub in_progress: Option<Vec<$crate::codec::wire::ObjectOnly<$crate::codec::model::InProgressCount>>>,
             /// Backoff rows; a preset takes the first whose `preset_id` is its `id`.
             #[schema(value_type = Option<Vec<$crate::codec::model::Backoff>>)]
-            pub backoffs: Option<Vec<$crate::codec::wire::Object<$crate::codec::model::Backoff>>>,
+            pub backoffs: Option<Vec<$crate::codec::wire::ObjectOnly<$crate::codec::model::Backoff>>>,
             $($more)*
         }
     };

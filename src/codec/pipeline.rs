@@ -5,7 +5,7 @@
 
 use super::model;
 use super::problem::{FieldError, Problem};
-use super::read::{self, Keys, PresetRows, snapshot_problem};
+use super::read::{self, KeySpellings, PresetRows, snapshot_problem};
 use super::wire::{GoDurationText, Rfc3339};
 use crate::domain::{self, GoDuration, Timestamp};
 
@@ -98,7 +98,7 @@ pub fn reconcile_global(
 /// between; its rows take about a fifth of its size.
 pub struct GlobalRead {
     rows: read::GlobalRows,
-    keys: Keys,
+    keys: KeySpellings,
 }
 
 /// Reads the body of `POST /v1/global/reconcile` into its rows (a 400 or 422 when it is not a
@@ -150,7 +150,7 @@ fn decision_answer(
     }
 }
 
-fn parse_preset_snapshot(body: &[u8]) -> Result<(domain::PresetSnapshot, Keys), Problem> {
+fn parse_preset_snapshot(body: &[u8]) -> Result<(domain::PresetSnapshot, KeySpellings), Problem> {
     let (rows, keys) = parse_preset_rows(body)?;
     let snapshot =
         domain::PresetSnapshot::new(rows.preset, rows.running, rows.in_progress, rows.backoff)
@@ -160,7 +160,7 @@ fn parse_preset_snapshot(body: &[u8]) -> Result<(domain::PresetSnapshot, Keys), 
 
 /// Reads a preset snapshot body into rows, with the key spellings its pointers need: by
 /// [`super::fast_read`] when it can, else by the serde path ([`read::preset_rows`]).
-pub(crate) fn parse_preset_rows(body: &[u8]) -> Result<(PresetRows, Keys), Problem> {
+pub(crate) fn parse_preset_rows(body: &[u8]) -> Result<(PresetRows, KeySpellings), Problem> {
     if let Some(rows) = super::fast_read::preset_rows(body) {
         return Ok(rows);
     }

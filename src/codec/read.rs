@@ -6,7 +6,7 @@
 use super::json::parse_json;
 use super::model;
 use super::problem::{FieldError, Problem};
-use super::wire::Object;
+use super::wire::ObjectOnly;
 use crate::domain::{self, Field, SnapshotError};
 
 /// Most field errors listed in one problem; a body broken everywhere gets a bounded answer.
@@ -14,7 +14,7 @@ pub(crate) const MAX_FIELD_ERRORS: usize = 50;
 
 /// How the body spelled what a domain error points at, so pointers match the body as sent.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Keys {
+pub(crate) struct KeySpellings {
     /// `/preset` or `/Preset` for one snapshot; `/presets/{i}` for a global one.
     pub(crate) preset: Option<&'static str>,
     pub(crate) running: &'static str,
@@ -25,7 +25,7 @@ pub(crate) struct Keys {
     pub(crate) null_int32_presets: Vec<usize>,
 }
 
-impl Keys {
+impl KeySpellings {
     /// The pointer of the preset row at `index` (always `/preset` or `/Preset` in a single
     /// preset's snapshot).
     pub(crate) fn preset_pointer(&self, index: usize) -> String {
@@ -60,7 +60,7 @@ impl Keys {
 }
 
 /// A domain error as a 422 at the pointer of the field it names, as the body spelled it.
-pub(crate) fn snapshot_problem(error: &SnapshotError, keys: &Keys) -> Problem {
+pub(crate) fn snapshot_problem(error: &SnapshotError, keys: &KeySpellings) -> Problem {
     Problem::invalid_body(vec![FieldError::at(
         keys.pointer(error.field()),
         error.to_string(),
@@ -68,7 +68,7 @@ pub(crate) fn snapshot_problem(error: &SnapshotError, keys: &Keys) -> Problem {
 }
 
 /// Takes whichever spelling of a top-level key was sent, refusing both at once.
-fn one_of<T>(
+fn either_spelling<T>(
     snake: Option<T>,
     go: Option<T>,
     names: (&'static str, &'static str),
@@ -102,8 +102,8 @@ pub(crate) struct PresetRows {
 
 /// Reads a preset snapshot body into rows, with the key spellings its pointers need: the
 /// reference for [`super::fast_read`].
-pub(crate) fn preset_rows(body: &[u8]) -> Result<(PresetRows, Keys), Problem> {
-    let Object(raw): Object<model::PresetSnapshot> = parse_json(body)?;
+pub(crate) fn preset_rows(body: &[u8]) -> Result<(PresetRows, KeySpellings), Problem> {
+    let ObjectOnly(raw): ObjectOnly<model::PresetSnapshot> = parse_json(body)?;
     preset_snapshot_rows(raw)
 }
 
@@ -111,27 +111,27 @@ pub(crate) fn preset_rows(body: &[u8]) -> Result<(PresetRows, Keys), Problem> {
 /// v1's part).
 pub(crate) fn preset_snapshot_rows(
     raw: model::PresetSnapshot,
-) -> Result<(PresetRows, Keys), Problem> {
+) -> Result<(PresetRows, KeySpellings), Problem> {
     let mut errors = Vec::new();
-    let (preset, preset_key) = one_of(
+    let (preset, preset_key) = either_spelling(
         raw.preset,
         raw.go_preset,
         ("/preset", "/Preset"),
         &mut errors,
     );
-    let (running, running_key) = one_of(
+    let (running, running_key) = either_spelling(
         raw.running,
         raw.go_running,
         ("/running", "/Running"),
         &mut errors,
     );
-    let (in_progress, in_progress_key) = one_of(
+    let (in_progress, in_progress_key) = either_spelling(
         raw.in_progress,
         raw.go_in_progress,
         ("/in_progress", "/InProgress"),
         &mut errors,
     );
-    let (backoff, backoff_key) = one_of(
+    let (backoff, backoff_key) = either_spelling(
         raw.backoff,
         raw.go_backoff,
         ("/backoff", "/Backoff"),
@@ -139,7 +139,7 @@ pub(crate) fn preset_snapshot_rows(
     );
 
     let preset = match preset {
-        Some(Object(preset)) => preset_row(preset, || preset_key.to_owned(), &mut errors),
+        Some(ObjectOnly(preset)) => preset_row(preset, || preset_key.to_owned(), &mut errors),
         None => {
             if errors.is_empty() {
                 errors.push(FieldError::at(preset_key, "required: the preset row"));
@@ -153,13 +153,13 @@ pub(crate) fn preset_snapshot_rows(
         in_progress_key,
         &mut errors,
     );
-    let backoff =
-        backoff.and_then(|Object(row)| backoff_row(row, || backoff_key.to_owned(), &mut errors));
+    let backoff = backoff
+        .and_then(|ObjectOnly(row)| backoff_row(row, || backoff_key.to_owned(), &mut errors));
     let (Some((preset, null_int32)), true) = (preset, errors.is_empty()) else {
         errors.truncate(MAX_FIELD_ERRORS);
         return Err(Problem::invalid_body(errors));
     };
-    let keys = Keys {
+    let keys = KeySpellings {
         preset: Some(preset_key),
         running: running_key,
         in_progress: in_progress_key,
@@ -186,8 +186,8 @@ pub(crate) struct GlobalRows {
 }
 
 /// Reads a global snapshot body into its four lists, with the pointers' spellings.
-pub(crate) fn global_rows(body: &[u8]) -> Result<(GlobalRows, Keys), Problem> {
-    let Object(raw): Object<model::GlobalSnapshot> = parse_json(body)?;
+pub(crate) fn global_rows(body: &[u8]) -> Result<(GlobalRows, KeySpellings), Problem> {
+    let ObjectOnly(raw): ObjectOnly<model::GlobalSnapshot> = parse_json(body)?;
     global_snapshot_rows(raw)
 }
 
@@ -195,14 +195,14 @@ pub(crate) fn global_rows(body: &[u8]) -> Result<(GlobalRows, Keys), Problem> {
 /// v1's part).
 pub(crate) fn global_snapshot_rows(
     raw: model::GlobalSnapshot,
-) -> Result<(GlobalRows, Keys), Problem> {
+) -> Result<(GlobalRows, KeySpellings), Problem> {
     let mut errors = Vec::new();
     let mut null_int32_presets = Vec::new();
     let presets = match raw.presets {
         Some(presets) => presets
             .into_iter()
             .enumerate()
-            .filter_map(|(index, Object(preset))| {
+            .filter_map(|(index, ObjectOnly(preset))| {
                 let (row, null_int32) =
                     preset_row(preset, || format!("/presets/{index}"), &mut errors)?;
                 if null_int32 {
@@ -230,7 +230,7 @@ pub(crate) fn global_snapshot_rows(
         .unwrap_or_default()
         .into_iter()
         .enumerate()
-        .filter_map(|(index, Object(row))| {
+        .filter_map(|(index, ObjectOnly(row))| {
             backoff_row(row, || format!("/backoffs/{index}"), &mut errors)
         })
         .collect();
@@ -238,7 +238,7 @@ pub(crate) fn global_snapshot_rows(
         errors.truncate(MAX_FIELD_ERRORS);
         return Err(Problem::invalid_body(errors));
     }
-    let keys = Keys {
+    let keys = KeySpellings {
         preset: None,
         running: "/running",
         in_progress: "/in_progress",
@@ -302,12 +302,12 @@ fn preset_row(
 }
 
 fn running_rows(
-    rows: Vec<Object<model::RunningPrebuild>>,
+    rows: Vec<ObjectOnly<model::RunningPrebuild>>,
     key: &str,
     errors: &mut Vec<FieldError>,
 ) -> Vec<domain::RunningPrebuild> {
     let mut out = Vec::with_capacity(rows.len());
-    for (index, Object(raw)) in rows.into_iter().enumerate() {
+    for (index, ObjectOnly(raw)) in rows.into_iter().enumerate() {
         let at = || format!("{key}/{index}");
         let id = require(raw.id, errors, at, "id");
         let ready = require(raw.ready, errors, at, "ready");
@@ -325,12 +325,12 @@ fn running_rows(
 }
 
 fn in_progress_rows(
-    rows: Vec<Object<model::InProgressCount>>,
+    rows: Vec<ObjectOnly<model::InProgressCount>>,
     key: &str,
     errors: &mut Vec<FieldError>,
 ) -> Vec<domain::InProgressCount> {
     let mut out = Vec::with_capacity(rows.len());
-    for (index, Object(raw)) in rows.into_iter().enumerate() {
+    for (index, ObjectOnly(raw)) in rows.into_iter().enumerate() {
         let at = || format!("{key}/{index}");
         let transition = require(raw.transition, errors, at, "transition");
         let count = require(raw.count, errors, at, "count");

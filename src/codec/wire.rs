@@ -221,18 +221,18 @@ pub(crate) fn integral_i32(text: &str) -> Option<i32> {
 /// A JSON object read as `T`. serde's derived structs would also take an array of field values
 /// in order, which the contract (and JSON Schema's `object`) does not allow.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Object<T>(pub T);
+pub struct ObjectOnly<T>(pub T);
 
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for ObjectOnly<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct ObjectVisitor<T>(std::marker::PhantomData<T>);
         impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectVisitor<T> {
-            type Value = Object<T>;
+            type Value = ObjectOnly<T>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a JSON object")
             }
-            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Object<T>, A::Error> {
-                T::deserialize(de::value::MapAccessDeserializer::new(map)).map(Object)
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<ObjectOnly<T>, A::Error> {
+                T::deserialize(de::value::MapAccessDeserializer::new(map)).map(ObjectOnly)
             }
         }
         deserializer.deserialize_map(ObjectVisitor(std::marker::PhantomData))

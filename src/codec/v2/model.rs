@@ -15,7 +15,7 @@ use crate::codec::model::{
     Preset, PresetSnapshot, ReconciliationActions, ReconciliationState, action_union,
     global_snapshot, preset_row, preset_snapshot,
 };
-use crate::codec::wire::{GoDurationText, Int32, Object, Rfc3339, WireUuid};
+use crate::codec::wire::{GoDurationText, Int32, ObjectOnly, Rfc3339, WireUuid};
 use crate::domain::v2 as domain;
 
 preset_row! {
@@ -182,7 +182,7 @@ preset_snapshot! {
     pub struct PresetSnapshotV2<PresetV2> {
         /// The preset's weekly schedules; absent or null: none.
         #[schema(value_type = Option<Vec<Schedule>>)]
-        pub schedules: Option<Vec<Object<Schedule>>>,
+        pub schedules: Option<Vec<ObjectOnly<Schedule>>>,
         /// Jobs of this preset queued but not started, on a non-active version (any int32; null or
         /// absent: 0). An inactive preset cancels them when there are more than 0.
         #[schema(value_type = Option<i32>, minimum = -2147483648, maximum = 2147483647)]
@@ -198,11 +198,11 @@ impl PresetSnapshotV2 {
     /// schedules, the pending count and the hard limit.
     pub fn split(self) -> (PresetSnapshot, PresetV2Fields, PresetSnapshotV2Fields) {
         let mut v2_preset = None;
-        let mut split = |row: Option<Object<PresetV2>>| {
-            row.map(|Object(row)| {
+        let mut split = |row: Option<ObjectOnly<PresetV2>>| {
+            row.map(|ObjectOnly(row)| {
                 let (v1, v2) = row.split();
                 v2_preset.get_or_insert(v2);
-                Object(v1)
+                ObjectOnly(v1)
             })
         };
         let v1 = PresetSnapshot {
@@ -228,7 +228,7 @@ impl PresetSnapshotV2 {
 #[derive(Clone, Debug)]
 pub struct PresetSnapshotV2Fields {
     /// `schedules`.
-    pub schedules: Option<Vec<Object<Schedule>>>,
+    pub schedules: Option<Vec<ObjectOnly<Schedule>>>,
     /// `pending_count`.
     pub pending_count: Option<Int32>,
     /// `is_hard_limited`.
@@ -247,10 +247,10 @@ global_snapshot! {
     pub struct GlobalSnapshotV2<PresetV2> {
         /// Schedules; each belongs to the preset whose `id` is its `preset_id`, in list order.
         #[schema(value_type = Option<Vec<Schedule>>)]
-        pub schedules: Option<Vec<Object<Schedule>>>,
+        pub schedules: Option<Vec<ObjectOnly<Schedule>>>,
         /// Pending job counts; a preset takes the first row whose `preset_id` is its `id`.
         #[schema(value_type = Option<Vec<PendingRow>>)]
-        pub pending: Option<Vec<Object<PendingRow>>>,
+        pub pending: Option<Vec<ObjectOnly<PendingRow>>>,
         /// IDs of hard-limited presets (IDs not among the presets are ignored).
         #[schema(value_type = Option<Vec<Uuid>>)]
         pub hard_limited: Option<Vec<WireUuid>>,
@@ -265,9 +265,9 @@ impl GlobalSnapshotV2 {
             Some(presets) => {
                 let (v1, v2): (Vec<_>, Vec<_>) = presets
                     .into_iter()
-                    .map(|Object(row)| {
+                    .map(|ObjectOnly(row)| {
                         let (v1, v2) = row.split();
-                        (Object(v1), v2)
+                        (ObjectOnly(v1), v2)
                     })
                     .unzip();
                 (Some(v1), v2)
@@ -293,9 +293,9 @@ impl GlobalSnapshotV2 {
 #[derive(Clone, Debug)]
 pub struct GlobalSnapshotV2Fields {
     /// `schedules`.
-    pub schedules: Option<Vec<Object<Schedule>>>,
+    pub schedules: Option<Vec<ObjectOnly<Schedule>>>,
     /// `pending`.
-    pub pending: Option<Vec<Object<PendingRow>>>,
+    pub pending: Option<Vec<ObjectOnly<PendingRow>>>,
     /// `hard_limited`.
     pub hard_limited: Option<Vec<WireUuid>>,
 }

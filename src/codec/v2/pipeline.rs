@@ -7,8 +7,8 @@ use crate::codec::json::parse_json;
 use crate::codec::model::explanation;
 use crate::codec::pipeline::{DecisionInputs, new_decision_id, trace};
 use crate::codec::problem::{FieldError, Problem};
-use crate::codec::read::{self, Keys, MAX_FIELD_ERRORS, require, snapshot_problem};
-use crate::codec::wire::{GoDurationText, Object, Rfc3339};
+use crate::codec::read::{self, KeySpellings, MAX_FIELD_ERRORS, require, snapshot_problem};
+use crate::codec::wire::{GoDurationText, ObjectOnly, Rfc3339};
 use crate::domain::v2 as domain;
 use crate::domain::{self as v1, Explanation};
 
@@ -28,8 +28,10 @@ pub fn reconcile(
 
 /// A v2 preset snapshot body, checked (with the key spellings its pointers need), or the same
 /// problem `POST /v2/presets/reconcile` answers for it.
-pub(crate) fn preset_snapshot(body: &[u8]) -> Result<(domain::PresetSnapshotV2, Keys), Problem> {
-    let Object(raw): Object<model::PresetSnapshotV2> = parse_json(body)?;
+pub(crate) fn preset_snapshot(
+    body: &[u8],
+) -> Result<(domain::PresetSnapshotV2, KeySpellings), Problem> {
+    let ObjectOnly(raw): ObjectOnly<model::PresetSnapshotV2> = parse_json(body)?;
     let (v1, preset_fields, more) = raw.split();
     let (rows, keys) = read::preset_snapshot_rows(v1)?;
     let mut errors = Vec::new();
@@ -84,7 +86,9 @@ pub fn decide_global(
 
 /// A v2 global snapshot body, checked (with the key spellings its pointers need), or the same
 /// problem `POST /v2/global/reconcile` answers for it.
-pub(crate) fn global_snapshot(body: &[u8]) -> Result<(domain::GlobalSnapshotV2, Keys), Problem> {
+pub(crate) fn global_snapshot(
+    body: &[u8],
+) -> Result<(domain::GlobalSnapshotV2, KeySpellings), Problem> {
     read_global(body)?.check()
 }
 
@@ -93,12 +97,12 @@ pub(crate) fn global_snapshot(body: &[u8]) -> Result<(domain::GlobalSnapshotV2, 
 /// in between.
 pub struct GlobalReadV2 {
     rows: domain::GlobalRowsV2,
-    keys: Keys,
+    keys: KeySpellings,
 }
 
 impl GlobalReadV2 {
     /// The rows checked against the contract, with the key spellings their pointers need.
-    fn check(self) -> Result<(domain::GlobalSnapshotV2, Keys), Problem> {
+    fn check(self) -> Result<(domain::GlobalSnapshotV2, KeySpellings), Problem> {
         let GlobalReadV2 { rows, keys } = self;
         let global =
             domain::GlobalSnapshotV2::new(rows).map_err(|error| snapshot_problem(&error, &keys))?;
@@ -109,7 +113,7 @@ impl GlobalReadV2 {
 /// Reads the body of `POST /v2/global/reconcile` into its rows (a 400 or 422 when it is not a
 /// v2 global snapshot).
 pub fn read_global(body: &[u8]) -> Result<GlobalReadV2, Problem> {
-    let Object(raw): Object<model::GlobalSnapshotV2> = parse_json(body)?;
+    let ObjectOnly(raw): ObjectOnly<model::GlobalSnapshotV2> = parse_json(body)?;
     let (v1, preset_fields, more) = raw.split();
     let (rows, keys) = read::global_snapshot_rows(v1)?;
     let mut errors = Vec::new();
@@ -119,7 +123,7 @@ pub fn read_global(body: &[u8]) -> Result<GlobalReadV2, Problem> {
         .unwrap_or_default()
         .into_iter()
         .enumerate()
-        .filter_map(|(index, Object(row))| {
+        .filter_map(|(index, ObjectOnly(row))| {
             let count = require(
                 row.count,
                 &mut errors,
@@ -173,12 +177,12 @@ fn preset_v2(preset: v1::Preset, fields: model::PresetV2Fields) -> domain::Prese
 }
 
 fn schedule_rows(
-    rows: Vec<Object<model::Schedule>>,
+    rows: Vec<ObjectOnly<model::Schedule>>,
     errors: &mut Vec<FieldError>,
 ) -> Vec<domain::Schedule> {
     rows.into_iter()
         .enumerate()
-        .filter_map(|(index, Object(row))| {
+        .filter_map(|(index, ObjectOnly(row))| {
             let at = || format!("/schedules/{index}");
             let cron_expression = require(row.cron_expression, errors, at, "cron_expression");
             let desired_instances = require(row.desired_instances, errors, at, "desired_instances");
