@@ -359,7 +359,9 @@ pub(super) fn check_running(
 /// The earliest row whose ID an earlier row has, with that earlier row: `(first, second)`.
 /// Few rows are compared pairwise; many are sorted by `(id, index)`, so no hashing either way.
 fn first_repeat(running: &[RunningPrebuild]) -> Option<(usize, usize)> {
-    if running.len() <= 32 {
+    /// Up to this many rows, comparing every pair costs less than sorting (and allocating).
+    const PAIRWISE_UP_TO: usize = 32;
+    if running.len() <= PAIRWISE_UP_TO {
         return (1..running.len()).find_map(|second| {
             (0..second)
                 .find(|&first| running[first].id == running[second].id)

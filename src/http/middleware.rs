@@ -84,7 +84,7 @@ fn reads_body(route: &str) -> bool {
 
 /// The settings [`guard`] works with, and the in-flight count and memory budget it keeps.
 #[derive(Debug)]
-struct Guard {
+struct GuardState {
     max_in_flight: usize,
     in_flight: AtomicUsize,
     request_timeout: Duration,
@@ -95,7 +95,7 @@ struct Guard {
 
 /// Wraps the routes: [`guard`] on every route and fallback, and CORS outside it.
 pub fn wrap(routes: Router, config: &Config) -> Router {
-    let guard = Arc::new(Guard {
+    let state = Arc::new(GuardState {
         max_in_flight: config.max_in_flight,
         in_flight: AtomicUsize::new(0),
         request_timeout: config.request_timeout,
@@ -103,7 +103,7 @@ pub fn wrap(routes: Router, config: &Config) -> Router {
         budget: Arc::new(MemoryBudget::new(config.max_buffered_bytes)),
         body_limit: config.body_limit(),
     });
-    let routes = routes.layer(middleware::from_fn_with_state(guard, self::guard));
+    let routes = routes.layer(middleware::from_fn_with_state(state, guard));
     if config.cors_allow_origins.is_empty() {
         return routes;
     }
@@ -118,11 +118,11 @@ pub fn wrap(routes: Router, config: &Config) -> Router {
 
 /// A slot among the requests in flight, given back when the request ends (even if the client
 /// leaves mid-way and the future is dropped).
-struct InFlight<'a>(&'a Guard);
+struct InFlight<'a>(&'a GuardState);
 
 impl<'a> InFlight<'a> {
     /// Takes a slot, or `None` when all are taken.
-    fn enter(guard: &'a Guard) -> Option<Self> {
+    fn enter(guard: &'a GuardState) -> Option<Self> {
         if guard.in_flight.fetch_add(1, Ordering::AcqRel) >= guard.max_in_flight {
             guard.in_flight.fetch_sub(1, Ordering::AcqRel);
             return None;
@@ -146,7 +146,7 @@ impl Drop for InFlight<'_> {
 /// formatting its fields cost the main call about 6% of its instructions, for lines never
 /// written. Failures (a 500, a panic) are logged at that level with their request id and route
 /// in the event itself.
-async fn guard(State(guard): State<Arc<Guard>>, mut request: Request, next: Next) -> Response {
+async fn guard(State(guard): State<Arc<GuardState>>, mut request: Request, next: Next) -> Response {
     let started = std::time::Instant::now();
     let request_id = match request.headers().get(&REQUEST_ID) {
         Some(given) => given.clone(),
@@ -243,7 +243,7 @@ async fn guard(State(guard): State<Arc<Guard>>, mut request: Request, next: Next
 /// (a body over the size limit is left to the extractor's 413, uncharged), or, without one, a
 /// request's share now and each frame as it arrives. The 503 when the charge does not fit.
 fn charge(
-    guard: &Guard,
+    guard: &GuardState,
     route: &str,
     request: &mut Request,
 ) -> Result<Option<HeldCharge>, Problem> {
@@ -313,7 +313,7 @@ fn needs_token(path: &str) -> bool {
 
 /// Checks the bearer token on a matched route that needs one (an unknown path is a 404, token
 /// or not), or answers 401.
-fn authorized(guard: &Guard, route: &str, request: &Request) -> Result<(), Problem> {
+fn authorized(guard: &GuardState, route: &str, request: &Request) -> Result<(), Problem> {
     let Some(token) = &guard.api_token else {
         return Ok(());
     };
