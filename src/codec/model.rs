@@ -3,6 +3,13 @@
 //! Request types mirror Coder's rows with their database JSON tags. Required fields are read as
 //! `Option` and checked after parsing, so a missing field is reported with a pointer to the field
 //! itself (serde would point at the object holding it). Their schemas still say `required`.
+//!
+//! Adding a field a decision reads takes, in one change: the field here (in the macro that
+//! declares its row, so v2's row has it too); its reading in [`super::fast_read`] (or the fast
+//! reader quietly gives up on every body that carries it); the domain row and its conversion in
+//! [`super::read`]; a `Field` and its pointer in `KeySpellings` if the domain can refuse it; the
+//! fuzz target's view of the body; `tests/properties/model.rs`; and the OpenAPI document
+//! (`cargo run -- openapi > openapi/openapi.json`).
 
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::RefOr;
