@@ -72,9 +72,7 @@ impl<'de> Deserialize<'de> for Rfc3339 {
 
 impl Serialize for Rfc3339 {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut text = String::with_capacity(35);
-        self.0.write_rfc3339_nano(&mut text);
-        serializer.serialize_str(&text)
+        serializer.collect_str(&self.0)
     }
 }
 

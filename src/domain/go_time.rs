@@ -167,11 +167,11 @@ impl Timestamp {
         Some(self.0.to_utc()) == zero
     }
 
-    /// Go's `RFC3339Nano` form as bytes (at most 35), without the formatting machinery: the
-    /// answer writer calls this for every timestamp it writes.
-    pub fn rfc3339_nano_bytes(&self) -> ([u8; 35], usize) {
+    /// Go's `RFC3339Nano` form as bytes (at most [`RFC3339_NANO_MAX`]), without the formatting
+    /// machinery: the answer writer calls this for every timestamp it writes.
+    pub fn rfc3339_nano_bytes(&self) -> ([u8; RFC3339_NANO_MAX], usize) {
         let local = self.0.naive_local();
-        let mut out = [0u8; 35];
+        let mut out = [0u8; RFC3339_NANO_MAX];
         let digits = |out: &mut [u8], value: u32| {
             let mut value = value;
             for slot in out.iter_mut().rev() {
@@ -215,20 +215,15 @@ impl Timestamp {
         }
         (out, end)
     }
-
-    /// Appends Go's `RFC3339Nano` form: `2006-01-02T15:04:05.999999999Z07:00`.
-    pub fn write_rfc3339_nano(&self, out: &mut String) {
-        let (bytes, length) = self.rfc3339_nano_bytes();
-        // Every byte of the form is ASCII, so each is one char.
-        out.extend(bytes[..length].iter().map(|&byte| char::from(byte)));
-    }
 }
+
+/// The longest `RFC3339Nano` text: `2006-01-02T15:04:05.999999999-07:00`.
+pub const RFC3339_NANO_MAX: usize = 35;
 
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut s = String::with_capacity(35);
-        self.write_rfc3339_nano(&mut s);
-        f.write_str(&s)
+        let (bytes, length) = self.rfc3339_nano_bytes();
+        f.write_str(std::str::from_utf8(&bytes[..length]).expect("the form is ASCII"))
     }
 }
 
