@@ -279,15 +279,19 @@ def report(name, figures, served):
 async def silent(binary, connections=500, timeout="2s"):
     server = Server(binary, ["--header-read-timeout", timeout])
 
-    async def one():
-        started = time.monotonic()
+    async def one(index):
+        # Opened over a second, not in one burst: a burst of SYNs larger than the listen
+        # backlog is the kernel's to queue or drop (a dropped handshake is retried 1, 3, 7, ...
+        # seconds later), which would time the kernel, not the server. Each connection is timed
+        # from its handshake.
+        await asyncio.sleep(index / connections)
         reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
         elapsed, data = await read_until_closed(reader, 30)
         writer.close()
-        return (time.monotonic() - started if elapsed is not None else None), data
+        return elapsed, data
 
     async def attack():
-        results = await asyncio.gather(*(one() for _ in range(connections)))
+        results = await asyncio.gather(*(one(index) for index in range(connections)))
         held = connections
         times = sorted(t for t, _ in results if t is not None)
         answered = sum(1 for _, data in results if data.startswith(b"HTTP/1.1 408"))
@@ -297,7 +301,10 @@ async def silent(binary, connections=500, timeout="2s"):
     times = result["times"]
     check(len(times) == connections, f"every silent connection is closed ({len(times)}/{connections})")
     check(result["answered_408"] == connections, f"each is answered 408 ({result['answered_408']})")
-    check(times and times[-1] < 2 + 3, f"cut by the 2s header timeout (slowest {times[-1] if times else None:.2f}s)")
+    check(
+        times and 1.9 < times[0] and times[-1] < 2 + 1,
+        f"cut at the 2s header timeout ({times[0] if times else None:.2f}..{times[-1] if times else None:.2f}s)",
+    )
     report(
         "silent",
         {
