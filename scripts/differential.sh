@@ -17,6 +17,8 @@
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
+# shellcheck source=scripts/live-server.sh
+. scripts/live-server.sh
 
 step() { printf '\n=== %s\n' "$*"; }
 started=$(date +%s)
@@ -49,38 +51,10 @@ step "seed oracle (tests/seed-oracle/oracle)"
 OUT_DIR="$work/bin" "$oracle_dir/build.sh"
 
 step "release server (cargo build --release --locked)"
-cargo build --release --locked
-target_dir=$(cargo metadata --format-version 1 --no-deps --locked |
-  "$python" -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
-server="$target_dir/release/prebuild-decider"
+build_release_server
 
 step "start the server"
-port=$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-(
-  # Only the defaults and the flags below: no token, limits or interval from the environment.
-  for name in $(compgen -e); do
-    case $name in PREBUILD_DECIDER_*) unset "$name" ;; esac
-  done
-  exec "$server" serve --listen "127.0.0.1:$port" --log-format json
-) >"$work/server.log" 2>&1 &
-server_pid=$!
-base="http://127.0.0.1:$port"
-up=""
-for _ in $(seq 1 150); do
-  if ! kill -0 "$server_pid" 2>/dev/null; then break; fi
-  if "$python" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1] + "/healthz", timeout=1)' \
-      "$base" 2>/dev/null; then
-    up=1
-    break
-  fi
-  sleep 0.2
-done
-if [ -z "$up" ]; then
-  echo "the server did not answer $base/healthz within 30s; its log:" >&2
-  cat "$work/server.log" >&2
-  exit 2
-fi
-echo "serving on $base (pid $server_pid)"
+start_release_server
 
 step "differential test: the live server against the seed oracle"
 status=0
