@@ -274,7 +274,7 @@ compat_client() {
     { cat "$dir/build.log" >&2 2>/dev/null; return 1; }
 }
 if compat_client "$work/compat" "${go_settings[@]}"; then
-  if "$work/compat/compat" "$base" examples; then
+  if "$work/compat/compat" "$base" clients/compat/requests; then
     pass "compatibility: the previous release's Go client works against this server, also with answers grown"
   else
     fail "compatibility: clients/compat against this server"
@@ -286,7 +286,7 @@ fi
 # the check above would prove nothing.
 strict_settings=("${go_settings[@]/disallowAdditionalPropertiesIfNotPresent=false,/}")
 if compat_client "$work/compat-strict" "${strict_settings[@]}"; then
-  if ! "$work/compat-strict/compat" "$base" examples >"$work/compat-strict.out" 2>&1 &&
+  if ! "$work/compat-strict/compat" "$base" clients/compat/requests >"$work/compat-strict.out" 2>&1 &&
     grep -q 'unknown field "added_in_a_later_release"' "$work/compat-strict.out"; then
     pass "compatibility control: without disallowAdditionalPropertiesIfNotPresent=false the added field breaks the client"
   else

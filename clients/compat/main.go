@@ -3,7 +3,10 @@
 // server: directly, and through a proxy that adds a field unknown to it to every object of every
 // answer, as a later release may. scripts/clients.sh builds and runs it:
 //
-//	compat BASE_URL EXAMPLES_DIR   (the token in DECIDER_TOKEN)
+//	compat BASE_URL REQUESTS_DIR   (the token in DECIDER_TOKEN)
+//
+// REQUESTS_DIR holds the snapshots that release's control plane sends (requests/): a deployed
+// client sends only the fields its own release knew.
 //
 // It prints one line per failed check and exits 1 if there was one.
 package main
@@ -108,17 +111,17 @@ func kind(action any) string {
 }
 
 // run calls every decision endpoint at base and checks what the answers say.
-func run(label, base, examples string, grown bool) {
+func run(label, base, requests string, grown bool) {
 	cfg := decider.NewConfiguration()
 	cfg.Servers = decider.ServerConfigurations{{URL: base}}
 	client := decider.NewAPIClient(cfg)
 	ctx := context.WithValue(context.Background(), decider.ContextAccessToken, os.Getenv("DECIDER_TOKEN"))
 	noon := time.Date(2025, 6, 2, 12, 0, 0, 0, time.UTC)
 	monday := time.Date(2025, 6, 2, 16, 0, 0, 0, time.UTC)
-	preset := read[decider.PresetSnapshot](examples, "preset-snapshot.json")
-	global := read[decider.GlobalSnapshot](examples, "global-snapshot.json")
-	presetV2 := read[decider.PresetSnapshotV2](examples, "v2-preset-snapshot.json")
-	globalV2 := read[decider.GlobalSnapshotV2](examples, "v2-global-snapshot.json")
+	preset := read[decider.PresetSnapshot](requests, "preset-snapshot.json")
+	global := read[decider.GlobalSnapshot](requests, "global-snapshot.json")
+	presetV2 := read[decider.PresetSnapshotV2](requests, "v2-preset-snapshot.json")
+	globalV2 := read[decider.GlobalSnapshotV2](requests, "v2-global-snapshot.json")
 	what := func(call string) string { return label + ": " + call }
 
 	state, _, err := client.DecisionsAPI.PresetState(ctx).PresetSnapshot(preset).Execute()
@@ -169,7 +172,7 @@ func run(label, base, examples string, grown bool) {
 
 func main() {
 	if len(os.Args) != 3 {
-		fmt.Fprintln(os.Stderr, "usage: compat BASE_URL EXAMPLES_DIR")
+		fmt.Fprintln(os.Stderr, "usage: compat BASE_URL REQUESTS_DIR")
 		os.Exit(2)
 	}
 	target, err := url.Parse(os.Args[1])
