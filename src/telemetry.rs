@@ -142,7 +142,8 @@ fn describe() {
     describe_counter!(
         HTTP_REFUSED,
         "Requests refused before their handler ran, by reason: in_flight (503), memory_budget \
-         (503), body_too_large (413), request_timeout (408)."
+         (503), body_too_large (413), request_timeout (408), malformed_head (400 or 414), \
+         head_too_large (431)."
     );
     describe_gauge!(CONNECTIONS_OPEN, "HTTP connections open.");
     describe_gauge!(CONNECTIONS_MAX, "The cap on open HTTP connections.");
@@ -180,17 +181,23 @@ pub enum Refusal {
     BodyTooLarge,
     /// 408: the request was not complete within `--request-timeout`.
     RequestTimeout,
+    /// 400 or 414: the request head could not be parsed.
+    MalformedHead,
+    /// 431: the request head is larger than `--max-header-bytes`.
+    HeadTooLarge,
 }
 
 /// Counts a refusal.
 pub fn refused(reason: Refusal) {
-    static COUNTERS: OnceLock<[metrics::Counter; 4]> = OnceLock::new();
+    static COUNTERS: OnceLock<[metrics::Counter; 6]> = OnceLock::new();
     let counters = COUNTERS.get_or_init(|| {
         [
             "in_flight",
             "memory_budget",
             "body_too_large",
             "request_timeout",
+            "malformed_head",
+            "head_too_large",
         ]
         .map(|reason| metrics::counter!(HTTP_REFUSED, "reason" => reason))
     });

@@ -11,6 +11,9 @@
 //!   GOAWAY);
 //! - a connection whose client takes none of an answer for `--idle-timeout` is closed.
 //!
+//! hyper answers an HTTP/1.1 head it cannot parse itself (400, 414 or 431, no body), with no
+//! hook for the router; the socket writes the same status as an RFC 9457 problem in its place.
+//!
 //! While a request is being read or decided, `--request-timeout` (the guard middleware's 408)
 //! bounds it, so the watchdog leaves it alone.
 //!
@@ -33,7 +36,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::Request;
-use axum::http::{Response, Version};
+use axum::http::{Response, StatusCode, Version};
 use hyper::body::{Frame, Incoming, SizeHint};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
@@ -45,7 +48,7 @@ use tower::Service;
 
 use super::listener::Place;
 use crate::config::Connections;
-use crate::telemetry::{self, Cut};
+use crate::telemetry::{self, Cut, Refusal};
 
 /// How long a closed connection may linger, reading what the client still sends.
 pub const LINGER: Duration = Duration::from_secs(2);
@@ -108,6 +111,8 @@ pub struct Settings {
     builder: auto::Builder<TokioExecutor>,
     header_read_timeout: Duration,
     idle_timeout: Duration,
+    /// The largest HTTP/1.1 request head hyper reads, named in its 431.
+    max_header_bytes: usize,
 }
 
 impl Settings {
@@ -145,6 +150,7 @@ impl Settings {
             builder,
             header_read_timeout: connections.header_read_timeout,
             idle_timeout: connections.idle_timeout,
+            max_header_bytes,
         }
     }
 }
@@ -333,6 +339,11 @@ struct Socket {
     first: [u8; 3],
     seen: usize,
     eof: bool,
+    /// The largest request head, named in the problem that replaces hyper's 431.
+    max_header_bytes: usize,
+    /// hyper's own answer to a head it could not parse, being written in its place as a
+    /// problem: the problem's bytes, how many are written, and the length of hyper's answer.
+    replacing: Option<(Vec<u8>, usize, usize)>,
 }
 
 impl Socket {
@@ -350,6 +361,85 @@ impl Socket {
         }
         self.seen == 0 || self.first[..self.seen] != b"PRI"[..self.seen]
     }
+
+    /// The problem to write in place of `answer` when it is hyper's own answer to a request
+    /// head it could not parse. hyper writes that answer (400, 414 or 431, no body) itself and
+    /// closes, with no hook for the router: it is told apart by being written while no request
+    /// is in progress, as a bodiless error head, which the router's answers never are.
+    fn replacement(&self, answer: &[u8]) -> Option<Vec<u8>> {
+        if !answer.starts_with(b"HTTP/1.1 ")
+            || self.activity.active.load(Ordering::Acquire) != 0
+            || !self.speaks_http1()
+        {
+            return None;
+        }
+        automatic_answer_status(answer).map(|status| {
+            telemetry::refused(if status == StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE {
+                Refusal::HeadTooLarge
+            } else {
+                Refusal::MalformedHead
+            });
+            let detail = match status {
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => format!(
+                    "the request head is larger than the server reads ({} bytes, --max-header-bytes)",
+                    self.max_header_bytes
+                ),
+                StatusCode::URI_TOO_LONG => {
+                    "the request target is longer than the server reads".to_owned()
+                }
+                _ => "the request head is not valid HTTP/1.1: its request line or a header line \
+                      is malformed"
+                    .to_owned(),
+            };
+            closing_problem_answer(status, detail)
+        })
+    }
+
+    /// Writes the replacement begun for hyper's answer of `original` bytes; done, hyper is told
+    /// its answer was written.
+    fn poll_replacing(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        loop {
+            let Some((bytes, written, original)) = self.replacing.take() else {
+                return Poll::Ready(Ok(0));
+            };
+            let stream = self
+                .stream
+                .as_mut()
+                .expect("the socket is open until dropped");
+            match Pin::new(stream).poll_write(cx, &bytes[written..]) {
+                Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+                Poll::Ready(Ok(n)) if written + n == bytes.len() => {
+                    return Poll::Ready(Ok(original));
+                }
+                Poll::Ready(Ok(n)) => self.replacing = Some((bytes, written + n, original)),
+                Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
+                Poll::Pending => {
+                    self.replacing = Some((bytes, written, original));
+                    return Poll::Pending;
+                }
+            }
+        }
+    }
+}
+
+/// The status of `answer` when it is a whole HTTP/1.1 error head with an empty body and no
+/// content type: how hyper answers a request head it could not parse.
+fn automatic_answer_status(answer: &[u8]) -> Option<StatusCode> {
+    // Cheapest first: every answer the router writes passes through here.
+    let rest = answer.strip_prefix(b"HTTP/1.1 ")?;
+    if !matches!(rest.first(), Some(b'4' | b'5')) || !answer.ends_with(b"\r\n\r\n") {
+        return None;
+    }
+    let status = StatusCode::from_bytes(rest.get(..3)?).ok()?;
+    let head = std::str::from_utf8(answer).ok()?;
+    let bodiless = head.matches("\r\n\r\n").count() == 1
+        && head
+            .split("\r\n")
+            .any(|line| line.eq_ignore_ascii_case("content-length: 0"))
+        && !head
+            .split("\r\n")
+            .any(|line| line.to_ascii_lowercase().starts_with("content-type:"));
+    bodiless.then_some(status)
 }
 
 impl AsyncRead for Socket {
@@ -384,6 +474,14 @@ impl AsyncWrite for Socket {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
+        if self.replacing.is_none()
+            && let Some(problem) = self.replacement(buf)
+        {
+            self.replacing = Some((problem, 0, buf.len()));
+        }
+        if self.replacing.is_some() {
+            return self.poll_replacing(cx);
+        }
         Pin::new(self.stream()).poll_write(cx, buf)
     }
 
@@ -392,6 +490,17 @@ impl AsyncWrite for Socket {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
+        // hyper's answer to a head it could not parse is a head alone: one non-empty slice.
+        let mut filled = bufs.iter().filter(|buf| !buf.is_empty());
+        if self.replacing.is_none()
+            && let (Some(only), None) = (filled.next(), filled.next())
+            && let Some(problem) = self.replacement(only)
+        {
+            self.replacing = Some((problem, 0, only.len()));
+        }
+        if self.replacing.is_some() {
+            return self.poll_replacing(cx);
+        }
         Pin::new(self.stream()).poll_write_vectored(cx, bufs)
     }
 
@@ -470,15 +579,21 @@ async fn linger(mut stream: TcpStream, place: Place) {
 
 /// The 408 a connection gets when its request head does not arrive in time.
 fn head_timeout_answer() -> Vec<u8> {
-    let problem = crate::codec::problem::Problem::http(
-        axum::http::StatusCode::REQUEST_TIMEOUT,
+    closing_problem_answer(
+        StatusCode::REQUEST_TIMEOUT,
         "the request head was not complete within the server's header read timeout",
-    );
-    let body = problem.to_json();
+    )
+}
+
+/// A whole HTTP/1.1 answer carrying the problem of `status`, after which the connection
+/// closes: written to the socket directly, where there is no request for the router to answer.
+fn closing_problem_answer(status: StatusCode, detail: impl Into<String>) -> Vec<u8> {
+    let body = crate::codec::problem::Problem::http(status, detail).to_json();
     let mut answer = format!(
-        "HTTP/1.1 408 Request Timeout\r\ncontent-type: {}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        "HTTP/1.1 {status}\r\ncontent-type: {}\r\ncontent-length: {}\r\nconnection: close\r\ndate: {}\r\n\r\n",
         crate::codec::problem::PROBLEM_JSON,
-        body.len()
+        body.len(),
+        httpdate::fmt_http_date(std::time::SystemTime::now()),
     )
     .into_bytes();
     answer.extend_from_slice(&body);
@@ -552,6 +667,8 @@ pub async fn serve(
         first: [0; 3],
         seen: 0,
         eof: false,
+        max_header_bytes: settings.max_header_bytes,
+        replacing: None,
     };
     let served = Served {
         router,
@@ -702,6 +819,55 @@ mod tests {
         );
         let problem: serde_json::Value = serde_json::from_str(body).unwrap();
         assert_eq!(problem["status"], 408);
+    }
+
+    #[test]
+    fn hypers_own_answers_are_told_apart_from_the_routers() {
+        // As hyper 1 writes them for a head it cannot parse.
+        for (answer, status) in [
+            (
+                "HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\ndate: Tue, 01 Dec 2026 16:24:21 GMT\r\n\r\n",
+                400,
+            ),
+            (
+                "HTTP/1.1 431 Request Header Fields Too Large\r\nconnection: close\r\ncontent-length: 0\r\n\r\n",
+                431,
+            ),
+        ] {
+            assert_eq!(
+                automatic_answer_status(answer.as_bytes()).map(|s| s.as_u16()),
+                Some(status),
+                "{answer}"
+            );
+        }
+        // Answers with a body or a content type, successes, and more than one answer are not.
+        for answer in [
+            String::from_utf8(head_timeout_answer()).unwrap(),
+            "HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n".to_owned(),
+            "HTTP/1.1 404 Not Found\r\ncontent-type: application/problem+json\r\ncontent-length: 0\r\n\r\n".to_owned(),
+            "HTTP/1.1 400 Bad Request\r\ncontent-length: 2\r\n\r\n{}".to_owned(),
+            "HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\nHTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n".to_owned(),
+            "HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n".to_owned(),
+            "HTTP/1.1 4".to_owned(),
+        ] {
+            assert_eq!(automatic_answer_status(answer.as_bytes()), None, "{answer}");
+        }
+    }
+
+    #[test]
+    fn the_problem_in_place_of_hypers_answer_is_whole() {
+        let answer = String::from_utf8(closing_problem_answer(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "too large",
+        ))
+        .unwrap();
+        let (head, body) = answer.split_once("\r\n\r\n").unwrap();
+        assert!(head.starts_with("HTTP/1.1 431 Request Header Fields Too Large\r\n"));
+        assert!(head.contains(&format!("content-length: {}", body.len())));
+        assert!(head.contains("\r\ndate: "), "{head}");
+        let problem: serde_json::Value = serde_json::from_str(body).unwrap();
+        assert_eq!(problem["status"], 431);
+        assert_eq!(problem["detail"], "too large");
     }
 
     #[tokio::test]

@@ -511,3 +511,72 @@ async fn the_start_up_log_says_which_memory_budget_is_in_force() {
     assert!(default.serving["memory_budget_bytes"].as_u64().unwrap() > 0);
     assert!(default.serving["max_connections"].as_u64().unwrap() > 0);
 }
+
+/// Sends `raw` on a connection of its own and reads until the server closes it.
+async fn answer_to(address: SocketAddr, raw: &[u8]) -> Vec<u8> {
+    let mut stream = TcpStream::connect(address).await.unwrap();
+    stream.write_all(raw).await.unwrap();
+    closed_after(&mut stream, Duration::from_secs(10)).await.1
+}
+
+#[tokio::test]
+async fn heads_hyper_cannot_parse_are_answered_with_problems() {
+    let server = Server::start(&["--max-header-bytes", "8Ki"]);
+    let address = server.address;
+
+    let not_http = parse(&answer_to(address, b"GARBAGE\r\n\r\n").await);
+    not_http.problem(400);
+    assert!(
+        not_http.json()["detail"]
+            .as_str()
+            .unwrap()
+            .contains("not valid HTTP/1.1"),
+        "{not_http:?}"
+    );
+    let header_without_colon = b"GET /healthz HTTP/1.1\r\nHost: x\r\nNo colon here\r\n\r\n";
+    parse(&answer_to(address, header_without_colon).await).problem(400);
+
+    let mut oversized = b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Padding: ".to_vec();
+    oversized.extend(std::iter::repeat_n(b'a', 9000));
+    oversized.extend_from_slice(b"\r\n\r\n");
+    let too_large = parse(&answer_to(address, &oversized).await);
+    too_large.problem(431);
+    assert!(
+        too_large.json()["detail"]
+            .as_str()
+            .unwrap()
+            .contains("8192"),
+        "the limit in force is named: {too_large:?}"
+    );
+    assert!(too_large.header("date").is_some(), "{too_large:?}");
+    let refused = |reason| format!(r#"http_requests_refused_total{{reason="{reason}"}}"#);
+    assert_eq!(metric(address, &refused("malformed_head")).await, 2.0);
+    assert_eq!(metric(address, &refused("head_too_large")).await, 1.0);
+
+    // After a request served on the same connection, a malformed head is still told apart from
+    // the router's answers.
+    let mut kept = TcpStream::connect(address).await.unwrap();
+    kept.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    assert_eq!(
+        read_answer(&mut kept, Duration::from_secs(10)).await.status,
+        200
+    );
+    kept.write_all(b"GET /healthz HTTP/1.1\r\nNo colon\r\n\r\n")
+        .await
+        .unwrap();
+    parse(&closed_after(&mut kept, Duration::from_secs(10)).await.1).problem(400);
+
+    // The router's own bodiless answers are left alone: a HEAD of a missing path.
+    let head = parse(
+        &answer_to(
+            address,
+            b"HEAD /nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        )
+        .await,
+    );
+    assert_eq!(head.status, 404, "{head:?}");
+    assert!(head.header("x-request-id").is_some(), "{head:?}");
+    still_serving(address, Duration::from_secs(5)).await;
+}
