@@ -33,7 +33,8 @@ pub const DEFAULT_MAX_BUFFERED_BYTES: usize = 512 << 20;
 /// and log machinery): its resident size under the main call's load, about 27 MiB, with room.
 pub const PROCESS_HEADROOM_BYTES: u64 = 40 << 20;
 /// What a derived budget leaves to each connection the cap allows: its buffers (a request
-/// head, a small answer, HTTP/2's windows in use) and its task.
+/// head, a small answer) and its task. HTTP/2's windows and stream buffers are charged to the
+/// budget itself, per connection.
 pub const CONNECTION_HEADROOM_BYTES: u64 = 48 << 10;
 /// A derived budget is never below this (a container too small for the headroom still serves
 /// small bodies).

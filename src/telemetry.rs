@@ -156,7 +156,8 @@ fn describe() {
     describe_counter!(
         CONNECTIONS_CUT,
         "HTTP connections the server closed, by reason: header_timeout, idle_timeout, \
-         send_stall, at_cap (no request head within a second while the server was at its cap)."
+         send_stall, at_cap (no request head within a second while the server was at its cap), \
+         http2_over_budget (an HTTP/2 connection the memory budget could not hold)."
     );
     describe_gauge!(
         MEMORY_BUDGET,
@@ -216,6 +217,8 @@ pub enum Cut {
     /// Its request head had not arrived a second in while the server was at its cap on open
     /// connections.
     AtCap,
+    /// It opened as HTTP/2 and the memory budget could not hold what HTTP/2 lets it buffer.
+    Http2OverBudget,
 }
 
 impl Cut {
@@ -226,19 +229,21 @@ impl Cut {
             Cut::IdleTimeout => "idle_timeout",
             Cut::SendStall => "send_stall",
             Cut::AtCap => "at_cap",
+            Cut::Http2OverBudget => "http2_over_budget",
         }
     }
 }
 
 /// Counts a connection the server closed.
 pub fn cut(reason: Cut) {
-    static COUNTERS: OnceLock<[metrics::Counter; 4]> = OnceLock::new();
+    static COUNTERS: OnceLock<[metrics::Counter; 5]> = OnceLock::new();
     let counters = COUNTERS.get_or_init(|| {
         [
             Cut::HeaderTimeout,
             Cut::IdleTimeout,
             Cut::SendStall,
             Cut::AtCap,
+            Cut::Http2OverBudget,
         ]
         .map(|reason| metrics::counter!(CONNECTIONS_CUT, "reason" => reason.label()))
     });

@@ -93,14 +93,15 @@ struct GuardState {
     body_limit: usize,
 }
 
-/// Wraps the routes: [`guard`] on every route and fallback, and CORS outside it.
-pub fn wrap(routes: Router, config: &Config) -> Router {
+/// Wraps the routes: [`guard`] on every route and fallback, charging bodies to `budget`, and
+/// CORS outside it.
+pub fn wrap(routes: Router, config: &Config, budget: Arc<MemoryBudget>) -> Router {
     let state = Arc::new(GuardState {
         max_in_flight: config.max_in_flight,
         in_flight: AtomicUsize::new(0),
         request_timeout: config.request_timeout,
         api_token: config.api_token.clone(),
-        budget: Arc::new(MemoryBudget::new(config.max_buffered_bytes)),
+        budget,
         body_limit: config.body_limit(),
     });
     let routes = routes.layer(middleware::from_fn_with_state(state, guard));

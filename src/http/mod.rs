@@ -22,6 +22,7 @@ use utoipa_axum::routes;
 
 use crate::codec::problem::Problem;
 use crate::config::Config;
+use crate::http::budget::MemoryBudget;
 
 /// Where the OpenAPI document is served.
 pub const OPENAPI_PATH: &str = "/api-docs/openapi.json";
@@ -70,8 +71,15 @@ pub fn openapi_json() -> String {
 }
 
 /// The whole application: every route, the fallbacks, Swagger UI, and the layers of
-/// [`middleware`].
+/// [`middleware`], with a memory budget of its own (`--max-buffered-bytes`).
 pub fn router(config: Config) -> Router {
+    let budget = Arc::new(MemoryBudget::new(config.max_buffered_bytes));
+    router_within(config, budget)
+}
+
+/// [`router`], charging request bodies to `budget`: the server shares it with its connections,
+/// whose HTTP/2 buffers it also holds.
+pub fn router_within(config: Config, budget: Arc<MemoryBudget>) -> Router {
     let config = Arc::new(config);
     // Install the metrics recorder before the first request is counted.
     crate::telemetry::metrics_handle();
@@ -95,7 +103,7 @@ pub fn router(config: Config) -> Router {
         .with_state(AppState {
             config: Arc::clone(&config),
         });
-    middleware::wrap(routes, &config)
+    middleware::wrap(routes, &config, budget)
 }
 
 /// `/metrics` alone, for a listener of its own (`--metrics-listen`): no token, no API.

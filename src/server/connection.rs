@@ -48,6 +48,7 @@ use tower::Service;
 
 use super::listener::Place;
 use crate::config::Connections;
+use crate::http::budget::{Charge, MemoryBudget, SMALL_ANSWER};
 use crate::telemetry::{self, Cut, Refusal};
 
 /// How long a closed connection may linger, reading what the client still sends.
@@ -113,6 +114,11 @@ pub struct Settings {
     idle_timeout: Duration,
     /// The largest HTTP/1.1 request head hyper reads, named in its 431.
     max_header_bytes: usize,
+    /// The budget an HTTP/2 connection's buffers are charged to, and their worst case: the
+    /// connection's receive window of bodies not yet read, and each stream's send buffer of
+    /// answers its client has not taken.
+    budget: Arc<MemoryBudget>,
+    http2_buffers: usize,
 }
 
 impl Settings {
@@ -125,7 +131,7 @@ impl Settings {
 
     /// hyper's builder with the configured limits: HTTP/1.1's head size (which also caps its
     /// read and write buffers), HTTP/2's streams, windows, header list and keep-alive pings.
-    pub fn new(connections: &Connections) -> Self {
+    pub fn new(connections: &Connections, budget: Arc<MemoryBudget>) -> Self {
         let mut builder = auto::Builder::new(TokioExecutor::new());
         let max_header_bytes = connections.max_header_bytes.max(8192);
         builder
@@ -143,7 +149,7 @@ impl Settings {
             .initial_stream_window_size(connections.http2_stream_window_bytes)
             .initial_connection_window_size(connections.http2_connection_window_bytes)
             .max_header_list_size(u32::try_from(max_header_bytes).unwrap_or(u32::MAX))
-            .max_send_buf_size(crate::http::budget::SMALL_ANSWER)
+            .max_send_buf_size(SMALL_ANSWER)
             .keep_alive_interval(connections.http2_keep_alive_interval)
             .keep_alive_timeout(connections.http2_keep_alive_timeout);
         Settings {
@@ -151,8 +157,19 @@ impl Settings {
             header_read_timeout: connections.header_read_timeout,
             idle_timeout: connections.idle_timeout,
             max_header_bytes,
+            budget,
+            http2_buffers: http2_buffers(connections),
         }
     }
+}
+
+/// The most an HTTP/2 connection buffers beyond what its requests are charged: its receive
+/// window (bodies arrived and not yet read) and, per stream, the send buffer (answers written
+/// and not yet taken by the client).
+fn http2_buffers(connections: &Connections) -> usize {
+    let receive = connections.http2_connection_window_bytes as usize;
+    let send = connections.http2_max_concurrent_streams as usize * SMALL_ANSWER;
+    receive.saturating_add(send)
 }
 
 /// What the watchdog needs to know about a connection, kept by the connection's IO, its service
@@ -344,6 +361,11 @@ struct Socket {
     /// hyper's own answer to a head it could not parse, being written in its place as a
     /// problem: the problem's bytes, how many are written, and the length of hyper's answer.
     replacing: Option<(Vec<u8>, usize, usize)>,
+    /// Where HTTP/2's buffers are charged, and how much ([`Settings`]).
+    budget: Arc<MemoryBudget>,
+    http2_buffers: usize,
+    /// The charge for them, held while the connection speaks HTTP/2.
+    http2_charge: Option<Charge>,
 }
 
 impl Socket {
@@ -460,6 +482,16 @@ impl AsyncRead for Socket {
                     let seen = self.seen;
                     self.first[seen..seen + take].copy_from_slice(&got[..take]);
                     self.seen += take;
+                    if self.seen == self.first.len() && self.first == *b"PRI" {
+                        // HTTP/2's preface: its buffers are charged before hyper reads a frame.
+                        self.http2_charge = Charge::take(&self.budget, self.http2_buffers);
+                        if self.http2_charge.is_none() {
+                            telemetry::cut(Cut::Http2OverBudget);
+                            return Poll::Ready(Err(io::Error::other(
+                                "the memory budget cannot hold another HTTP/2 connection",
+                            )));
+                        }
+                    }
                 }
                 self.activity.received();
             }
@@ -669,6 +701,9 @@ pub async fn serve(
         eof: false,
         max_header_bytes: settings.max_header_bytes,
         replacing: None,
+        budget: Arc::clone(&settings.budget),
+        http2_buffers: settings.http2_buffers,
+        http2_charge: None,
     };
     let served = Served {
         router,
@@ -872,11 +907,14 @@ mod tests {
 
     #[tokio::test]
     async fn the_watchdog_waits_for_the_head_then_idles_then_waits_for_the_next_head() {
-        let settings = Settings::new(&Connections {
-            header_read_timeout: Duration::from_secs(10),
-            idle_timeout: Duration::from_secs(60),
-            ..Connections::default()
-        });
+        let settings = Settings::new(
+            &Connections {
+                header_read_timeout: Duration::from_secs(10),
+                idle_timeout: Duration::from_secs(60),
+                ..Connections::default()
+            },
+            Arc::new(MemoryBudget::new(1 << 20)),
+        );
         let activity = Arc::new(Activity::new());
         let (first, deadline) = phase(&activity, &settings, false);
         assert_eq!(first, Phase::Head);

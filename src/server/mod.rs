@@ -16,6 +16,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 
 use crate::config::Config;
+use crate::http::budget::MemoryBudget;
 use crate::{http, telemetry};
 
 /// How often histograms fold their raw samples in: often enough to keep their memory small.
@@ -96,12 +97,14 @@ pub async fn run(config: Config) -> ExitCode {
         request_timeout = ?config.request_timeout,
         "serving"
     );
-    let settings = Arc::new(connection::Settings::new(connections));
+    // One budget for request bodies and for what HTTP/2 connections may buffer.
+    let budget = Arc::new(MemoryBudget::new(config.max_buffered_bytes));
+    let settings = Arc::new(connection::Settings::new(connections, Arc::clone(&budget)));
     let places = Arc::new(Semaphore::new(max_connections));
     let metrics_places = Arc::new(Semaphore::new(listener::METRICS_CONNECTIONS));
     let api = tokio::spawn(listener::accept(
         listener,
-        http::router(config.clone()),
+        http::router_within(config.clone(), budget),
         Arc::clone(&settings),
         Arc::clone(&places),
         stop_rx.clone(),

@@ -580,3 +580,74 @@ async fn heads_hyper_cannot_parse_are_answered_with_problems() {
     assert!(head.header("x-request-id").is_some(), "{head:?}");
     still_serving(address, Duration::from_secs(5)).await;
 }
+
+/// An HTTP/2 connection to `address` and its request sender, or the error that ended it.
+async fn http2_connection(
+    address: SocketAddr,
+) -> Result<hyper::client::conn::http2::SendRequest<String>, hyper::Error> {
+    let stream = TcpStream::connect(address).await.unwrap();
+    let (sender, connection) = hyper::client::conn::http2::handshake(
+        hyper_util::rt::TokioExecutor::new(),
+        hyper_util::rt::TokioIo::new(stream),
+    )
+    .await?;
+    tokio::spawn(connection);
+    Ok(sender)
+}
+
+/// `GET /healthz` over an HTTP/2 connection: its status, or the error that refused it.
+async fn http2_healthz(
+    sender: &mut hyper::client::conn::http2::SendRequest<String>,
+) -> Result<u16, hyper::Error> {
+    let request = hyper::Request::get("http://t/healthz")
+        .body(String::new())
+        .unwrap();
+    let answer = tokio::time::timeout(Duration::from_secs(10), sender.send_request(request))
+        .await
+        .expect("an HTTP/2 answer or error in time")?;
+    Ok(answer.status().as_u16())
+}
+
+#[tokio::test]
+async fn http2_connections_are_charged_their_buffers_and_refused_past_the_budget() {
+    // Each HTTP/2 connection may buffer its 256 KiB window and 16 KiB per stream for 10
+    // streams: 416 KiB. A budget of 1 MiB holds two.
+    let server = Server::start(&[
+        "--max-buffered-bytes",
+        "1Mi",
+        "--http2-max-concurrent-streams",
+        "10",
+    ]);
+    let address = server.address;
+    let per_connection = 256.0 * 1024.0 + 10.0 * 16.0 * 1024.0;
+    let used = "prebuild_decider_memory_budget_used_bytes";
+
+    let mut first = http2_connection(address).await.unwrap();
+    assert_eq!(http2_healthz(&mut first).await.unwrap(), 200);
+    let mut second = http2_connection(address).await.unwrap();
+    assert_eq!(http2_healthz(&mut second).await.unwrap(), 200);
+    assert_eq!(metric(address, used).await, 2.0 * per_connection);
+
+    // The third does not fit: closed before a frame is read, counted, and nobody else hurt.
+    let third = match http2_connection(address).await {
+        Ok(mut sender) => http2_healthz(&mut sender).await,
+        Err(error) => Err(error),
+    };
+    assert!(third.is_err(), "{third:?}");
+    let refused = r#"http_connections_closed_by_server_total{reason="http2_over_budget"}"#;
+    assert_eq!(metric(address, refused).await, 1.0);
+    assert_eq!(http2_healthz(&mut first).await.unwrap(), 200);
+    still_serving(address, Duration::from_secs(5)).await;
+
+    // A closed HTTP/2 connection gives its share back.
+    drop(second);
+    assert!(
+        eventually(Duration::from_secs(10), async || metric(address, used)
+            .await
+            == per_connection)
+        .await,
+        "the second connection's share was given back"
+    );
+    let mut fourth = http2_connection(address).await.unwrap();
+    assert_eq!(http2_healthz(&mut fourth).await.unwrap(), 200);
+}
