@@ -115,7 +115,7 @@ pub struct ServeArgs {
     /// Memory budget for request bodies and the work they cause (bytes, or with a Ki, Mi or Gi
     /// suffix). Each body is charged 3 bytes per byte (its peak while parsed and decided) plus
     /// 16 KiB, from Content-Length before it is read; a request that does not fit is answered
-    /// 503 with Retry-After at once. An HTTP/2 connection is charged its window plus 16 KiB per
+    /// 503 with Retry-After at once. An HTTP/2 connection is charged its window plus 48 KiB per
     /// stream while open, and closed at once when that does not fit. Default: the container's memory limit (cgroup v2
     /// memory.max or v1 memory.limit_in_bytes) less 40 MiB for the process and 48 KiB per
     /// allowed connection; 512 MiB when there is no limit.

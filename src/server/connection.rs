@@ -164,11 +164,14 @@ impl Settings {
 }
 
 /// The most an HTTP/2 connection buffers beyond what its requests are charged: its receive
-/// window (bodies arrived and not yet read) and, per stream, the send buffer (answers written
-/// and not yet taken by the client).
+/// window (bodies arrived and not yet read) and, per stream, what an answer its client does
+/// not take leaves uncharged. An answer's charge covers all of it until its last frame (of at
+/// most [`SMALL_ANSWER`]) is taken, a small answer's not at all; and hyper hands h2 a frame
+/// whenever the stream has any room, so h2 may hold its send buffer and one frame more, and
+/// hyper one more frame waiting for room: three frames a stream.
 fn http2_buffers(connections: &Connections) -> usize {
     let receive = connections.http2_connection_window_bytes as usize;
-    let send = connections.http2_max_concurrent_streams as usize * SMALL_ANSWER;
+    let send = (connections.http2_max_concurrent_streams as usize).saturating_mul(3 * SMALL_ANSWER);
     receive.saturating_add(send)
 }
 

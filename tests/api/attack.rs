@@ -610,16 +610,16 @@ async fn http2_healthz(
 
 #[tokio::test]
 async fn http2_connections_are_charged_their_buffers_and_refused_past_the_budget() {
-    // Each HTTP/2 connection may buffer its 256 KiB window and 16 KiB per stream for 10
-    // streams: 416 KiB. A budget of 1 MiB holds two.
+    // Each HTTP/2 connection may buffer its 256 KiB window and 48 KiB per stream for 10
+    // streams: 736 KiB. A budget of 1600 KiB holds two.
     let server = Server::start(&[
         "--max-buffered-bytes",
-        "1Mi",
+        "1600Ki",
         "--http2-max-concurrent-streams",
         "10",
     ]);
     let address = server.address;
-    let per_connection = 256.0 * 1024.0 + 10.0 * 16.0 * 1024.0;
+    let per_connection = 256.0 * 1024.0 + 10.0 * 48.0 * 1024.0;
     let used = "prebuild_decider_memory_budget_used_bytes";
 
     let mut first = http2_connection(address).await.unwrap();
