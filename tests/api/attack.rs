@@ -651,3 +651,101 @@ async fn http2_connections_are_charged_their_buffers_and_refused_past_the_budget
     let mut fourth = http2_connection(address).await.unwrap();
     assert_eq!(http2_healthz(&mut fourth).await.unwrap(), 200);
 }
+
+/// A global snapshot of one preset wanting none and `rows` running prebuilds: its answer
+/// deletes them all, about 40 bytes a row.
+fn global_deleting(rows: u32) -> String {
+    let preset = "0196a3b2-8f4e-7c1d-9a2b-3c4d5e6f7a8b";
+    let running: Vec<String> = (0..rows)
+        .map(|i| {
+            format!(
+                r#"{{"id":"00000000-0000-4000-8000-{i:012}","current_preset_id":"{preset}","ready":true,"created_at":"2025-06-02T10:15:00Z"}}"#
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"presets":[{{"id":"{preset}","using_active_version":true,"deleted":false,"deprecated":false,"desired_instances":0}}],"running":[{}],"in_progress":[],"backoffs":[]}}"#,
+        running.join(",")
+    )
+}
+
+/// Resident memory of process `pid`, in MiB.
+fn resident_mib(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let kib: f64 = status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|value| value.parse().ok())
+        .unwrap();
+    kib / 1024.0
+}
+
+/// A measurement, run by hand on the release binary (`cargo test --release --test api --
+/// --ignored unread_http2_answers --nocapture`; docs/operations.md has its figures): 20 HTTP/2
+/// connections whose client takes none of 100 answers of 15 KB each. What the server holds
+/// for them must stay within what the budget charged their connections.
+#[tokio::test]
+#[ignore = "a measurement of resident memory: run by hand on the release binary"]
+async fn unread_http2_answers_stay_within_their_connections_charge() {
+    let (connections, streams) = (20, 100);
+    let server = Server::start(&["--max-buffered-bytes", "2Gi", "--max-in-flight", "4096"]);
+    let address = server.address;
+    let body = global_deleting(380);
+    let warm_up = crate::process::exchange(
+        address,
+        "POST",
+        "/v1/global/reconcile?now=2025-06-02T12:00:00Z",
+        &[JSON],
+        &body,
+    )
+    .await;
+    assert_eq!(warm_up.status, 200);
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let idle = resident_mib(server.child.id());
+
+    let mut unread = Vec::new();
+    let mut senders = Vec::new();
+    for _ in 0..connections {
+        let stream = TcpStream::connect(address).await.unwrap();
+        // The smallest windows HTTP/2 allows: the server can send almost nothing.
+        let (sender, connection) =
+            hyper::client::conn::http2::Builder::new(hyper_util::rt::TokioExecutor::new())
+                .initial_stream_window_size(65_535)
+                .initial_connection_window_size(65_535)
+                .handshake(hyper_util::rt::TokioIo::new(stream))
+                .await
+                .unwrap();
+        tokio::spawn(connection);
+        let calls: Vec<_> = (0..streams)
+            .map(|_| {
+                let mut sender = sender.clone();
+                let request =
+                    hyper::Request::post("http://t/v1/global/reconcile?now=2025-06-02T12:00:00Z")
+                        .header("content-type", "application/json")
+                        .body(body.clone())
+                        .unwrap();
+                tokio::spawn(async move { sender.send_request(request).await })
+            })
+            .collect();
+        for call in calls {
+            let answer = call.await.unwrap().unwrap();
+            assert_eq!(answer.status(), 200);
+            unread.push(answer);
+        }
+        senders.push(sender);
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let held = resident_mib(server.child.id()) - idle;
+    let charged =
+        metric(address, "prebuild_decider_memory_budget_used_bytes").await / f64::from(1 << 20);
+    println!(
+        "{connections} HTTP/2 connections x {streams} unread answers of {} bytes: \
+         {held:.1} MiB resident above idle ({idle:.1} MiB), {charged:.2} MiB charged",
+        warm_up.body.len()
+    );
+    assert!(
+        held <= charged,
+        "{held:.1} MiB held, {charged:.2} MiB charged"
+    );
+}
