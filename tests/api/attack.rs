@@ -17,26 +17,6 @@ use crate::process::{Reply, Server, exchange};
 
 const JSON: &str = "Content-Type: application/json";
 
-/// A reply from raw bytes (an answer's head and body).
-fn parse(raw: &[u8]) -> Reply {
-    let text = String::from_utf8_lossy(raw);
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let mut lines = head.lines();
-    let status = lines
-        .next()
-        .and_then(|l| l.split(' ').nth(1))
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    Reply {
-        status,
-        headers: lines
-            .filter_map(|l| l.split_once(": "))
-            .map(|(n, v)| (n.to_owned(), v.to_owned()))
-            .collect(),
-        body: body.to_owned(),
-    }
-}
-
 /// One answer read from a connection that stays open: its head, then `content-length` bytes.
 async fn read_answer(stream: &mut TcpStream, within: Duration) -> Reply {
     let mut raw = Vec::new();
@@ -65,7 +45,7 @@ async fn read_answer(stream: &mut TcpStream, within: Duration) -> Reply {
     tokio::time::timeout(within, read)
         .await
         .expect("an answer in time");
-    parse(&raw)
+    Reply::parse(&raw)
 }
 
 /// How long until the server closes the connection `reader` reads, and what it sent first.
@@ -149,7 +129,7 @@ async fn silent_connections_are_answered_408_and_closed_at_the_header_timeout() 
     for mut stream in silent {
         let (after, raw) = closed_after(&mut stream, Duration::from_secs(10)).await;
         assert!(after < Duration::from_secs(5), "cut after {after:?}");
-        parse(&raw).problem(408);
+        Reply::parse(&raw).problem(408);
     }
     let cut = r#"http_connections_closed_by_server_total{reason="header_timeout"}"#;
     assert!(metric(address, cut).await >= 20.0);
@@ -191,7 +171,7 @@ async fn a_head_sent_a_line_at_a_time_is_cut_at_the_header_timeout() {
             after >= Duration::from_millis(900) && after < Duration::from_secs(5),
             "cut after {after:?}, with the timeout at 1s"
         );
-        parse(&raw).problem(408);
+        Reply::parse(&raw).problem(408);
     }
     still_serving(address, Duration::from_secs(5)).await;
 }
@@ -218,7 +198,7 @@ async fn a_body_sent_byte_by_byte_gets_408_at_the_request_timeout() {
     let (_, raw) = closed_after(&mut reader, Duration::from_secs(10)).await;
     let after = started.elapsed();
     trickling.abort();
-    parse(&raw).problem(408);
+    Reply::parse(&raw).problem(408);
     assert!(
         after >= Duration::from_millis(900) && after < Duration::from_secs(5),
         "408 after {after:?}"
@@ -335,7 +315,7 @@ async fn past_the_connection_cap_new_connections_wait_and_silent_ones_give_way()
     // Every flooding connection is answered 408 and closed: none is left hanging.
     for mut stream in flood {
         let (_, raw) = closed_after(&mut stream, Duration::from_secs(20)).await;
-        parse(&raw).problem(408);
+        Reply::parse(&raw).problem(408);
     }
     assert!(metric(address, "http_connections_at_cap_total").await >= 1.0);
     let gave_way = r#"http_connections_closed_by_server_total{reason="at_cap"}"#;
@@ -524,7 +504,7 @@ async fn heads_hyper_cannot_parse_are_answered_with_problems() {
     let server = Server::start(&["--max-header-bytes", "8Ki"]);
     let address = server.address;
 
-    let not_http = parse(&answer_to(address, b"GARBAGE\r\n\r\n").await);
+    let not_http = Reply::parse(&answer_to(address, b"GARBAGE\r\n\r\n").await);
     not_http.problem(400);
     assert!(
         not_http.json()["detail"]
@@ -534,12 +514,12 @@ async fn heads_hyper_cannot_parse_are_answered_with_problems() {
         "{not_http:?}"
     );
     let header_without_colon = b"GET /healthz HTTP/1.1\r\nHost: x\r\nNo colon here\r\n\r\n";
-    parse(&answer_to(address, header_without_colon).await).problem(400);
+    Reply::parse(&answer_to(address, header_without_colon).await).problem(400);
 
     let mut oversized = b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Padding: ".to_vec();
     oversized.extend(std::iter::repeat_n(b'a', 9000));
     oversized.extend_from_slice(b"\r\n\r\n");
-    let too_large = parse(&answer_to(address, &oversized).await);
+    let too_large = Reply::parse(&answer_to(address, &oversized).await);
     too_large.problem(431);
     assert!(
         too_large.json()["detail"]
@@ -566,10 +546,10 @@ async fn heads_hyper_cannot_parse_are_answered_with_problems() {
     kept.write_all(b"GET /healthz HTTP/1.1\r\nNo colon\r\n\r\n")
         .await
         .unwrap();
-    parse(&closed_after(&mut kept, Duration::from_secs(10)).await.1).problem(400);
+    Reply::parse(&closed_after(&mut kept, Duration::from_secs(10)).await.1).problem(400);
 
     // The router's own bodiless answers are left alone: a HEAD of a missing path.
-    let head = parse(
+    let head = Reply::parse(
         &answer_to(
             address,
             b"HEAD /nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
@@ -692,7 +672,7 @@ async fn unread_http2_answers_stay_within_their_connections_charge() {
     let server = Server::start(&["--max-buffered-bytes", "2Gi", "--max-in-flight", "4096"]);
     let address = server.address;
     let body = global_deleting(380);
-    let warm_up = crate::process::exchange(
+    let warm_up = exchange(
         address,
         "POST",
         "/v1/global/reconcile?now=2025-06-02T12:00:00Z",

@@ -136,6 +136,27 @@ impl Reply {
         serde_json::from_str(&self.body).unwrap_or_default()
     }
 
+    /// A reply from raw bytes (an answer's head and body).
+    pub(crate) fn parse(raw: &[u8]) -> Reply {
+        let text = String::from_utf8_lossy(raw);
+        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+        let mut lines = head.lines();
+        let status = lines
+            .next()
+            .and_then(|l| l.split(' ').nth(1))
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let headers = lines
+            .filter_map(|l| l.split_once(": "))
+            .map(|(n, v)| (n.to_owned(), v.to_owned()))
+            .collect();
+        Reply {
+            status,
+            headers,
+            body: body.to_owned(),
+        }
+    }
+
     #[track_caller]
     pub(crate) fn problem(&self, status: u16) {
         assert_eq!(self.status, status, "{self:?}");
@@ -155,23 +176,7 @@ pub(crate) async fn read_reply(stream: &mut TcpStream) -> Reply {
         .await
         .expect("an answer")
         .unwrap();
-    let text = String::from_utf8_lossy(&raw);
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let mut lines = head.lines();
-    let status = lines
-        .next()
-        .and_then(|l| l.split(' ').nth(1))
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let headers = lines
-        .filter_map(|l| l.split_once(": "))
-        .map(|(n, v)| (n.to_owned(), v.to_owned()))
-        .collect();
-    Reply {
-        status,
-        headers,
-        body: body.to_owned(),
-    }
+    Reply::parse(&raw)
 }
 
 /// Sends a whole request (with `Connection: close`) and reads the answer.
