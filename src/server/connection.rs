@@ -359,15 +359,12 @@ struct Socket {
     first: [u8; 3],
     seen: usize,
     eof: bool,
-    /// The largest request head, named in the problem that replaces hyper's 431.
-    max_header_bytes: usize,
     /// hyper's own answer to a head it could not parse, being written in its place as a
     /// problem: the problem's bytes, how many are written, and the length of hyper's answer.
     replacing: Option<(Vec<u8>, usize, usize)>,
-    /// Where HTTP/2's buffers are charged, and how much ([`Settings`]).
-    budget: Arc<MemoryBudget>,
-    http2_buffers: usize,
-    /// The charge for them, held while the connection speaks HTTP/2.
+    /// The head limit its 431 names, and where and how much HTTP/2's buffers are charged.
+    settings: Arc<Settings>,
+    /// The charge for HTTP/2's buffers, held while the connection speaks HTTP/2.
     http2_charge: Option<Charge>,
 }
 
@@ -407,7 +404,7 @@ impl Socket {
             let detail = match status {
                 StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => format!(
                     "the request head is larger than the server reads ({} bytes, --max-header-bytes)",
-                    self.max_header_bytes
+                    self.settings.max_header_bytes
                 ),
                 StatusCode::URI_TOO_LONG => {
                     "the request target is longer than the server reads".to_owned()
@@ -420,29 +417,34 @@ impl Socket {
         })
     }
 
-    /// Writes the replacement begun for hyper's answer of `original` bytes; done, hyper is told
-    /// its answer was written.
-    fn poll_replacing(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+    /// Writes the problem in place of `answer` when that is hyper's own answer (or goes on
+    /// writing the one begun); done, hyper is told its answer was written. `None`: `answer` is
+    /// to be written as it is.
+    fn poll_in_place_of(
+        &mut self,
+        cx: &mut Context<'_>,
+        answer: &[u8],
+    ) -> Option<Poll<io::Result<usize>>> {
+        if self.replacing.is_none() {
+            let problem = self.replacement(answer)?;
+            self.replacing = Some((problem, 0, answer.len()));
+        }
         loop {
-            let Some((bytes, written, original)) = self.replacing.take() else {
-                return Poll::Ready(Ok(0));
-            };
-            let stream = self
-                .stream
-                .as_mut()
-                .expect("the socket is open until dropped");
-            match Pin::new(stream).poll_write(cx, &bytes[written..]) {
-                Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
-                Poll::Ready(Ok(n)) if written + n == bytes.len() => {
-                    return Poll::Ready(Ok(original));
+            let (bytes, written, original) = self.replacing.take()?;
+            let result = match Pin::new(self.stream()).poll_write(cx, &bytes[written..]) {
+                Poll::Ready(Ok(0)) => Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+                Poll::Ready(Ok(n)) if written + n == bytes.len() => Poll::Ready(Ok(original)),
+                Poll::Ready(Ok(n)) => {
+                    self.replacing = Some((bytes, written + n, original));
+                    continue;
                 }
-                Poll::Ready(Ok(n)) => self.replacing = Some((bytes, written + n, original)),
-                Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
+                Poll::Ready(Err(error)) => Poll::Ready(Err(error)),
                 Poll::Pending => {
                     self.replacing = Some((bytes, written, original));
-                    return Poll::Pending;
+                    Poll::Pending
                 }
-            }
+            };
+            return Some(result);
         }
     }
 }
@@ -487,7 +489,8 @@ impl AsyncRead for Socket {
                     self.seen += take;
                     if self.seen == self.first.len() && self.first == *b"PRI" {
                         // HTTP/2's preface: its buffers are charged before hyper reads a frame.
-                        self.http2_charge = Charge::take(&self.budget, self.http2_buffers);
+                        self.http2_charge =
+                            Charge::take(&self.settings.budget, self.settings.http2_buffers);
                         if self.http2_charge.is_none() {
                             telemetry::cut(Cut::Http2OverBudget);
                             return Poll::Ready(Err(io::Error::other(
@@ -509,13 +512,8 @@ impl AsyncWrite for Socket {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        if self.replacing.is_none()
-            && let Some(problem) = self.replacement(buf)
-        {
-            self.replacing = Some((problem, 0, buf.len()));
-        }
-        if self.replacing.is_some() {
-            return self.poll_replacing(cx);
+        if let Some(written) = self.poll_in_place_of(cx, buf) {
+            return written;
         }
         Pin::new(self.stream()).poll_write(cx, buf)
     }
@@ -527,14 +525,12 @@ impl AsyncWrite for Socket {
     ) -> Poll<io::Result<usize>> {
         // hyper's answer to a head it could not parse is a head alone: one non-empty slice.
         let mut filled = bufs.iter().filter(|buf| !buf.is_empty());
-        if self.replacing.is_none()
-            && let (Some(only), None) = (filled.next(), filled.next())
-            && let Some(problem) = self.replacement(only)
-        {
-            self.replacing = Some((problem, 0, only.len()));
-        }
-        if self.replacing.is_some() {
-            return self.poll_replacing(cx);
+        let answer = match (filled.next(), filled.next()) {
+            (Some(only), None) => &only[..],
+            _ => &[],
+        };
+        if let Some(written) = self.poll_in_place_of(cx, answer) {
+            return written;
         }
         Pin::new(self.stream()).poll_write_vectored(cx, bufs)
     }
@@ -702,10 +698,8 @@ pub async fn serve(
         first: [0; 3],
         seen: 0,
         eof: false,
-        max_header_bytes: settings.max_header_bytes,
         replacing: None,
-        budget: Arc::clone(&settings.budget),
-        http2_buffers: settings.http2_buffers,
+        settings: Arc::clone(&settings),
         http2_charge: None,
     };
     let served = Served {
