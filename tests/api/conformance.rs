@@ -13,12 +13,9 @@ use std::fmt::Write as _;
 use std::sync::OnceLock;
 
 use axum::Router;
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
-use http_body_util::BodyExt;
+use axum::http::StatusCode;
 use prebuild_decider::config::Config;
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
 /// Where the generated data lives.
 fn vectors_dir() -> std::path::PathBuf {
@@ -102,26 +99,8 @@ fn query(now: &str, interval: &str) -> String {
 
 /// POSTs a JSON body; returns the status and the answer parsed as JSON (Null if it is not).
 async fn post(app: &Router, uri: &str, body: String) -> (StatusCode, Value) {
-    let request = Request::post(uri)
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(body))
-        .expect("request");
-    let response = app
-        .clone()
-        .oneshot(request)
-        .await
-        .expect("the router is infallible");
-    let status = response.status();
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
+    let answer = crate::helpers::send(app, crate::helpers::json_request(uri, body)).await;
+    (answer.status, answer.json)
 }
 
 fn app() -> Router {
