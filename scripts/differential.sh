@@ -20,7 +20,6 @@ cd "$repo"
 # shellcheck source=scripts/live-server.sh
 . scripts/live-server.sh
 
-step() { printf '\n=== %s\n' "$*"; }
 started=$(date +%s)
 
 # The seed and its oracle live in the repository: tests/seed-oracle is their one source.
@@ -31,21 +30,7 @@ if [ ! -x "$oracle_dir/build.sh" ]; then
 fi
 python=${PYTHON:-python3}
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/prebuild-differential.XXXXXX")
-server_pid=""
-driver_pid=""
-cleanup() {
-  for pid in $driver_pid $server_pid; do
-    if kill -0 "$pid" 2>/dev/null; then
-      kill "$pid" 2>/dev/null || true
-      wait "$pid" 2>/dev/null || true
-    fi
-  done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+live_server_workspace prebuild-differential
 
 step "seed oracle (tests/seed-oracle/oracle)"
 OUT_DIR="$work/bin" "$oracle_dir/build.sh"
@@ -57,16 +42,7 @@ step "start the server"
 start_release_server
 
 step "differential test: the live server against the seed oracle"
-status=0
-# In the background and waited for, so that a signal stops it (and the server) at once.
-PYTHONDONTWRITEBYTECODE=1 ORACLE="$work/bin/seed-oracle" VECTORS_BIN="$work/bin" \
-  "$python" tests/differential/run.py --server "$base" &
-driver_pid=$!
-wait "$driver_pid" || status=$?
-driver_pid=""
-if [ "$status" -ne 0 ]; then
-  echo "server log (last 50 lines):" >&2
-  tail -n 50 "$work/server.log" >&2
-fi
+run_driver env PYTHONDONTWRITEBYTECODE=1 ORACLE="$work/bin/seed-oracle" VECTORS_BIN="$work/bin" \
+  "$python" tests/differential/run.py --server "$base"
 echo "scripts/differential.sh: $(($(date +%s) - started))s in all"
 exit "$status"
