@@ -318,31 +318,37 @@ async def silent(binary, connections=500, timeout="2s"):
     check(server.stop() == 0, "silent: the server exits 0 on SIGTERM")
 
 
+async def trickled(server, opening, pieces, every):
+    """Sends `opening`, then one of `pieces` every `every` seconds until the server closes the
+    connection: how long that took from the connection's start, and what it sent."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    started = time.monotonic()
+    writer.write(opening)
+
+    async def trickle():
+        for piece in pieces:
+            await asyncio.sleep(every)
+            try:
+                writer.write(piece)
+                await writer.drain()
+            except (ConnectionError, OSError):
+                return
+
+    trickling = asyncio.create_task(trickle())
+    _, data = await read_until_closed(reader, 30)
+    trickling.cancel()
+    writer.close()
+    return time.monotonic() - started, data
+
+
 async def head_trickle(binary, connections=200, timeout="3s"):
     server = Server(binary, ["--header-read-timeout", timeout])
 
-    async def one():
-        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
-        started = time.monotonic()
-        writer.write(b"POST /v1/presets/reconcile HTTP/1.1\r\n")
-
-        async def trickle():
-            for i in range(60):
-                await asyncio.sleep(1)
-                try:
-                    writer.write(f"X-Slow-{i}: yes\r\n".encode())
-                    await writer.drain()
-                except (ConnectionError, OSError):
-                    return
-
-        trickling = asyncio.create_task(trickle())
-        _, data = await read_until_closed(reader, 30)
-        trickling.cancel()
-        writer.close()
-        return time.monotonic() - started, data
+    lines = [f"X-Slow-{i}: yes\r\n".encode() for i in range(60)]
 
     async def attack():
-        return await asyncio.gather(*(one() for _ in range(connections)))
+        opening = b"POST /v1/presets/reconcile HTTP/1.1\r\n"
+        return await asyncio.gather(*(trickled(server, opening, lines, 1) for _ in range(connections)))
 
     results, served = await with_client(server, attack)
     times = sorted(t for t, _ in results)
@@ -361,33 +367,14 @@ async def body_trickle(binary, connections=100, timeout="3s"):
     server = Server(binary, ["--request-timeout", timeout])
     body = main_body()
 
-    async def one():
-        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
-        started = time.monotonic()
-        writer.write(
-            (
-                "POST /v1/presets/reconcile HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
-                f"Content-Length: {len(body)}\r\n\r\n"
-            ).encode()
-        )
-
-        async def trickle():
-            for byte in body:
-                await asyncio.sleep(0.2)
-                try:
-                    writer.write(bytes([byte]))
-                    await writer.drain()
-                except (ConnectionError, OSError):
-                    return
-
-        trickling = asyncio.create_task(trickle())
-        _, data = await read_until_closed(reader, 30)
-        trickling.cancel()
-        writer.close()
-        return time.monotonic() - started, data
+    head = (
+        "POST /v1/presets/reconcile HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    byte_by_byte = [bytes([byte]) for byte in body]
 
     async def attack():
-        return await asyncio.gather(*(one() for _ in range(connections)))
+        return await asyncio.gather(*(trickled(server, head, byte_by_byte, 0.2) for _ in range(connections)))
 
     results, served = await with_client(server, attack)
     times = sorted(t for t, _ in results)
